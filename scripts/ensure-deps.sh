@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, once per machine, and skips each step when it is
+# already done. Caches live outside the checkout so a fresh clone (what CI runs) reuses them.
+#   scripts/ensure-deps.sh build   Debian packages for compiling the program
+#   scripts/ensure-deps.sh test    the above, plus the test tools and the Python virtualenv
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cache=${OTLP2PARQUET_CACHE:-$HOME/.cache/otlp2parquet}
+mkdir -p "$cache"
+
+build_pkgs="gcc make pkg-config libmicrohttpd-dev libzstd-dev libsnappy-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev"
+test_pkgs="clang libclang-rt-14-dev"
+
+apt_ensure() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "ensure-deps: installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+venv_ensure() {
+  local venv="$cache/venv" req="$here/tests/requirements.txt"
+  local stamp="$venv/.requirements.sha256" want
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  echo "ensure-deps: building the test virtualenv in $venv" >&2
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  echo "$want" >"$stamp"
+}
+
+case "${1:-build}" in
+  build) apt_ensure $build_pkgs ;;
+  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure ;;
+  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac

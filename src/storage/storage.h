@@ -1,0 +1,41 @@
+/* Storage backends behind one small interface: a key (a relative path with '/' separators) gets
+ * the whole object or nothing. */
+#ifndef OTLP2PARQUET_STORAGE_STORAGE_H
+#define OTLP2PARQUET_STORAGE_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+typedef struct storage storage_t;
+
+typedef struct {
+    /* Stores data under key atomically: a reader sees the whole object or none. */
+    int (*put)(storage_t *s, const char *key, const uint8_t *data, size_t len, err_t *err);
+    /* Is the storage reachable and writable? */
+    int (*ready)(storage_t *s, err_t *err);
+    /* Human-readable location of a key (for logs), written into out. */
+    void (*describe)(storage_t *s, const char *key, char *out, size_t outlen);
+    void (*destroy)(storage_t *s);
+} storage_ops_t;
+
+struct storage {
+    const storage_ops_t *ops;
+};
+
+/* Local filesystem rooted at dir (created when missing). */
+storage_t *storage_fs_open(const char *dir, err_t *err);
+
+static inline int storage_put(storage_t *s, const char *key, const uint8_t *d, size_t n, err_t *e)
+{
+    return s->ops->put(s, key, d, n, e);
+}
+static inline int storage_ready(storage_t *s, err_t *e) { return s->ops->ready(s, e); }
+static inline void storage_destroy(storage_t *s)
+{
+    if (s)
+        s->ops->destroy(s);
+}
+
+#endif

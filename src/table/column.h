@@ -1,0 +1,88 @@
+/* Column builders: a batch of rows kept as already-shredded Parquet leaf columns (Dremel
+ * repetition/definition levels plus the non-null values), so decoders append straight into what
+ * the Parquet writer pages out, with no intermediate object tree. */
+#ifndef OTLP2PARQUET_TABLE_COLUMN_H
+#define OTLP2PARQUET_TABLE_COLUMN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "table/schema.h"
+#include "util/buf.h"
+
+typedef struct {
+    const schema_leaf_t *leaf;
+    buf_t def;        /* uint8 per level entry; stays empty when leaf->max_def == 0 */
+    buf_t rep;        /* uint8 per level entry; stays empty when leaf->max_rep == 0 */
+    buf_t vals;       /* values: uint8 (BOOLEAN), int32, int64, double, or BYTE_ARRAY bytes */
+    buf_t offs;       /* BYTE_ARRAY only: uint32 start of each value, then one end offset */
+    uint32_t nlevels; /* level entries; equals the row count for a leaf outside lists and maps */
+    uint32_t nvals;   /* non-null values */
+} column_t;
+
+typedef struct {
+    const table_schema_t *schema;
+    column_t cols[SCHEMA_MAX_LEAVES]; /* one per schema leaf, same index */
+    uint32_t nrows;
+} table_batch_t;
+
+/* Lengths of every buffer, to undo a partly appended request (nothing of a bad request stays). */
+typedef struct {
+    uint32_t nrows;
+    struct { size_t def, rep, vals, offs; uint32_t nlevels, nvals; } cols[SCHEMA_MAX_LEAVES];
+} batch_mark_t;
+
+void batch_init(table_batch_t *b, const table_schema_t *schema);
+void batch_free(table_batch_t *b);
+void batch_reset(table_batch_t *b); /* empties, keeps the memory */
+size_t batch_bytes(const table_batch_t *b); /* bytes held by values and levels */
+void batch_mark(const table_batch_t *b, batch_mark_t *m);
+void batch_rollback(table_batch_t *b, const batch_mark_t *m);
+
+/* Appending. Every call adds one level entry. The *_at forms take explicit levels (for leaves
+ * inside lists and maps); the plain forms are for top-level leaves: rep 0, def = max_def
+ * (the value is present). A row is complete when every leaf of the schema got its entries;
+ * the caller then bumps batch->nrows. All return 0, or -1 when memory runs out or the batch
+ * would pass 4 GiB in one column. */
+int col_level(column_t *c, uint8_t rep, uint8_t def); /* an entry without a value (null/empty) */
+int col_i32_at(column_t *c, uint8_t rep, uint8_t def, int32_t v);
+int col_i64_at(column_t *c, uint8_t rep, uint8_t def, int64_t v);
+int col_f64_at(column_t *c, uint8_t rep, uint8_t def, double v);
+int col_bool_at(column_t *c, uint8_t rep, uint8_t def, bool v);
+int col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *s, size_t n);
+
+static inline int col_i32(column_t *c, int32_t v) { return col_i32_at(c, 0, c->leaf->max_def, v); }
+static inline int col_i64(column_t *c, int64_t v) { return col_i64_at(c, 0, c->leaf->max_def, v); }
+static inline int col_f64(column_t *c, double v) { return col_f64_at(c, 0, c->leaf->max_def, v); }
+static inline int col_bool(column_t *c, bool v) { return col_bool_at(c, 0, c->leaf->max_def, v); }
+static inline int col_str(column_t *c, const void *s, size_t n) { return col_str_at(c, 0, c->leaf->max_def, s, n); }
+/* A top-level optional leaf with no value. */
+static inline int col_null(column_t *c) { return col_level(c, 0, 0); }
+
+/* One entry of a map<string,string>; val == NULL is a null value. */
+typedef struct {
+    const char *key;
+    uint32_t key_len;
+    const char *val;
+    uint32_t val_len;
+} kv_t;
+
+/* Appends a whole map to its key and value leaves. rep0 is the repetition level of the map's
+ * position (0 for a top-level column). Duplicate keys: the last one wins, and it keeps the
+ * place of the first. kv may be reordered in the process. */
+int col_map_put(column_t *key, column_t *val, uint8_t rep0, kv_t *kv, size_t n);
+
+/* Where each row starts: lvl[r] is the first level entry of row r and val[r] its first value;
+ * lvl[nrows] and val[nrows] are the totals. Both arrays have nrows + 1 slots. */
+void col_row_index(const column_t *c, uint32_t nrows, uint32_t *lvl, uint32_t *val);
+
+/* Value accessors for readers of a batch (sorting, partitioning). */
+static inline const uint8_t *col_str_val(const column_t *c, uint32_t i, uint32_t *len)
+{
+    const uint32_t *o = (const uint32_t *)c->offs.data;
+    *len = o[i + 1] - o[i];
+    return c->vals.data + o[i];
+}
+static inline int64_t col_i64_val(const column_t *c, uint32_t i) { return ((const int64_t *)c->vals.data)[i]; }
+
+#endif
