@@ -27,6 +27,16 @@ int err_prefix(err_t *e, const char *fmt, ...)
     va_end(ap);
     char old[sizeof e->msg];
     memcpy(old, e->msg, sizeof old);
-    snprintf(e->msg, sizeof e->msg, "%s: %s", head, old);
+    /* truncation is fine: the head and the start of the old message matter most */
+    size_t h = strlen(head);
+    if (h > sizeof e->msg - 3)
+        h = sizeof e->msg - 3;
+    memcpy(e->msg, head, h);
+    e->msg[h] = ':';
+    e->msg[h + 1] = ' ';
+    size_t room = sizeof e->msg - h - 3;
+    size_t o = strnlen(old, room);
+    memcpy(e->msg + h + 2, old, o);
+    e->msg[h + 2 + o] = 0;
     return -1;
 }
