@@ -1,0 +1,184 @@
+/* otlp2parquet: command line. Chooses the mode (server, convert; Lambda later), loads the
+ * configuration and wires storage -> ingest -> front end. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "convert.h"
+#include "http/server.h"
+#include "ingest/ingest.h"
+#include "parquet/writer.h"
+#include "storage/storage.h"
+#include "table/tables.h"
+#include "util/log.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "otlp2parquet %s: OpenTelemetry (OTLP) logs, traces and metrics to Parquet files.\n"
+            "\n"
+            "Usage:\n"
+            "  otlp2parquet [serve] [options]          OTLP/HTTP server (POST /v1/logs, ...)\n"
+            "  otlp2parquet convert [options] FILE...  convert OTLP export files offline ('-' = stdin)\n"
+            "  otlp2parquet --help | --version\n"
+            "\n"
+            "Options:\n"
+            "  --config FILE         KEY=VALUE lines (OTLP2PARQUET_ prefix optional); the environment wins\n"
+            "  --listen HOST:PORT    sets OTLP2PARQUET_LISTEN_ADDR\n"
+            "  -o, --output DIR      sets OTLP2PARQUET_STORAGE_PATH (also --storage-path)\n"
+            "  --compression C       sets OTLP2PARQUET_PARQUET_COMPRESSION (zstd, snappy, none)\n"
+            "  --log-level L         sets OTLP2PARQUET_LOG_LEVEL\n"
+            "  -q, --quiet           convert: no summary line\n"
+            "\n",
+            OTLP2PARQUET_VERSION);
+    if (out == stdout)
+        config_print_help();
+}
+
+typedef struct {
+    const char *flag, *alt, *key;
+} flag_t;
+
+static const flag_t flags[] = {
+    {"--listen", NULL, "LISTEN_ADDR"},
+    {"--output", "-o", "STORAGE_PATH"},
+    {"--storage-path", NULL, "STORAGE_PATH"},
+    {"--compression", NULL, "PARQUET_COMPRESSION"},
+    {"--log-level", NULL, "LOG_LEVEL"},
+};
+
+int main(int argc, char **argv)
+{
+    const char *mode = "serve";
+    const char *config_file = NULL;
+    config_override_t ov[16];
+    size_t nov = 0;
+    char **files = calloc((size_t)argc + 1, sizeof *files);
+    int nfiles = 0, quiet = 0;
+    if (!files)
+        return 1;
+
+    int i = 1;
+    if (i < argc && argv[i][0] != '-') {
+        mode = argv[i++];
+        if (strcmp(mode, "serve") && strcmp(mode, "convert")) {
+            fprintf(stderr, "otlp2parquet: unknown command '%s' (try --help)\n", mode);
+            return 2;
+        }
+    }
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--version")) {
+            printf("otlp2parquet version %s (build %s)\n", OTLP2PARQUET_VERSION, OTLP2PARQUET_BUILD);
+            return 0;
+        }
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+            continue;
+        }
+        if (!strcmp(a, "--config")) {
+            if (++i >= argc) {
+                fprintf(stderr, "otlp2parquet: --config needs a file\n");
+                return 2;
+            }
+            config_file = argv[i];
+            continue;
+        }
+        const flag_t *f = NULL;
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+            if (!strcmp(a, flags[k].flag) || (flags[k].alt && !strcmp(a, flags[k].alt)))
+                f = &flags[k];
+        if (f) {
+            if (++i >= argc || nov >= sizeof ov / sizeof ov[0]) {
+                fprintf(stderr, "otlp2parquet: %s needs a value\n", a);
+                return 2;
+            }
+            ov[nov++] = (config_override_t){f->key, argv[i]};
+            continue;
+        }
+        if (a[0] == '-' && a[1] != 0) {
+            fprintf(stderr, "otlp2parquet: unknown option '%s' (try --help)\n", a);
+            return 2;
+        }
+        if (strcmp(mode, "convert")) {
+            fprintf(stderr, "otlp2parquet: unexpected argument '%s' (try --help)\n", a);
+            return 2;
+        }
+        files[nfiles++] = argv[i];
+    }
+
+    err_t err;
+    err_clear(&err);
+    config_t cfg;
+    if (config_load(&cfg, config_file, ov, nov, &err)) {
+        fprintf(stderr, "otlp2parquet: configuration: %s\n", err.msg);
+        return 2;
+    }
+    log_setup(cfg.log_level, cfg.log_json);
+    if (tables_init()) {
+        fprintf(stderr, "otlp2parquet: internal error: malformed table schema\n");
+        return 1;
+    }
+    if (strcmp(cfg.storage_backend, "fs")) {
+        fprintf(stderr, "otlp2parquet: configuration: OTLP2PARQUET_STORAGE_BACKEND=%s is not supported yet\n",
+                cfg.storage_backend);
+        return 2;
+    }
+    if (cfg.iceberg_enabled) {
+        fprintf(stderr, "otlp2parquet: configuration: Iceberg commits are not supported yet "
+                        "(set OTLP2PARQUET_ICEBERG_ENABLED=false to write plain Parquet)\n");
+        return 2;
+    }
+    if (!strcmp(mode, "convert") && nfiles == 0) {
+        fprintf(stderr, "otlp2parquet convert: no input files (try --help)\n");
+        return 2;
+    }
+
+    storage_t *storage = storage_fs_open(cfg.storage_path, &err);
+    if (!storage) {
+        fprintf(stderr, "otlp2parquet: storage: %s\n", err.msg);
+        return 1;
+    }
+    ingest_config_t icfg = {.storage = storage, .max_payload = cfg.max_payload_bytes};
+    pq_options_default(&icfg.parquet);
+    icfg.parquet.codec = (pq_codec_t)cfg.parquet_codec;
+    icfg.parquet.zstd_level = cfg.parquet_zstd_level;
+    static const char *const kv_keys[] = {"otlp2parquet.schema_version"};
+    static const char *const kv_vals[] = {"1"};
+    icfg.parquet.nkv = 1;
+    icfg.parquet.kv_keys = kv_keys;
+    icfg.parquet.kv_vals = kv_vals;
+    if (!strcmp(mode, "convert"))
+        icfg.max_payload = (size_t)1 << 31;
+
+    ingest_t *ing = ingest_new(&icfg, &err);
+    int rc = 0;
+    if (!ing) {
+        fprintf(stderr, "otlp2parquet: %s\n", err.msg);
+        rc = 1;
+    } else if (!strcmp(mode, "convert")) {
+        rc = convert_files(ing, files, nfiles, quiet) ? 1 : 0;
+    } else {
+        http_server_config_t hcfg = {
+            .listen_addr = cfg.listen_addr,
+            .max_body = cfg.max_payload_bytes,
+            .ingest = ing,
+            .storage = storage,
+        };
+        log_msg(LOG_INFO, "otlp2parquet %s listening on %s, writing Parquet to %s", OTLP2PARQUET_VERSION,
+                cfg.listen_addr, cfg.storage_path);
+        if (http_serve_until_signal(&hcfg, &err)) {
+            log_msg(LOG_ERROR, "server: %s", err.msg);
+            rc = 1;
+        }
+    }
+    ingest_free(ing);
+    storage_destroy(storage);
+    free(files);
+    return rc;
+}
