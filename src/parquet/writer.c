@@ -1,0 +1,459 @@
+#include "parquet/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parquet/chunk.h"
+#include "parquet/footer.h"
+#include "parquet/rle.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the Parquet writer copies batch values in host order: little-endian hosts only"
+#endif
+
+#ifndef OTLP2PARQUET_VERSION
+#define OTLP2PARQUET_VERSION "unknown"
+#endif
+#ifndef OTLP2PARQUET_BUILD
+#define OTLP2PARQUET_BUILD "unknown"
+#endif
+
+#define DEFAULT_ROW_GROUP_BYTES ((size_t)128 << 20)
+#define DEFAULT_PAGE_BYTES ((size_t)1 << 20)
+#define DEFAULT_DICT_BYTES ((size_t)1 << 20)
+
+static const char default_created_by[] =
+    "otlp2parquet version " OTLP2PARQUET_VERSION " (build " OTLP2PARQUET_BUILD ")";
+
+void pq_options_default(pq_options_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->codec = PQ_ZSTD;
+    o->zstd_level = 3;
+    o->row_group_bytes = DEFAULT_ROW_GROUP_BYTES;
+    o->page_bytes = DEFAULT_PAGE_BYTES;
+    o->dict_max_bytes = DEFAULT_DICT_BYTES;
+    o->created_by = default_created_by;
+}
+
+void pq_file_stats_free(pq_file_stats_t *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < SCHEMA_MAX_LEAVES; i++) {
+        buf_free(&s->cols[i].min);
+        buf_free(&s->cols[i].max);
+    }
+    free(s->row_group_offsets);
+    memset(s, 0, sizeof *s);
+}
+
+static void leaf_path(const schema_leaf_t *l, char *out, size_t cap)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (int k = 0; k < l->depth && at + 1 < cap; k++) {
+        int n = snprintf(out + at, cap - at, "%s%s", k ? "." : "", l->path[k]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+}
+
+static size_t value_width(int type)
+{
+    switch (type) {
+    case PT_BOOLEAN: return 1;
+    case PT_INT32: return 4;
+    case PT_INT64:
+    case PT_DOUBLE: return 8;
+    default: return 0;
+    }
+}
+
+/* Checks that a column is what its leaf says (so no later step can read out of bounds) and
+ * derives where each row starts, in one pass over the levels. */
+static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t nrows,
+                        pq_colidx_t *ix, uint32_t **own_lvl, uint32_t **own_val, err_t *err)
+{
+    char name[256];
+    leaf_path(leaf, name, sizeof name);
+    ix->lvl = ix->val = NULL;
+    if (c->leaf != leaf)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: the batch column belongs to another schema", name);
+    if (leaf->max_def && c->def.len != c->nlevels)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: %zu definition levels for %u entries", name,
+                       c->def.len, c->nlevels);
+    if (leaf->max_rep && c->rep.len != c->nlevels)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: %zu repetition levels for %u entries", name,
+                       c->rep.len, c->nlevels);
+    if (!leaf->max_rep && c->nlevels != nrows)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: %u entries for %u rows", name, c->nlevels, nrows);
+    if (!leaf->max_def && c->nvals != c->nlevels)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: %u values for %u entries of a required column",
+                       name, c->nvals, c->nlevels);
+    if (c->nvals > c->nlevels)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: %u values for %u entries", name, c->nvals, c->nlevels);
+    size_t w = value_width(leaf->type);
+    if (leaf->type == PT_BYTE_ARRAY) {
+        if (c->nvals == 0 ? c->offs.len > 4 : c->offs.len != ((size_t)c->nvals + 1) * 4)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: %zu offset bytes for %u values", name,
+                           c->offs.len, c->nvals);
+        const uint32_t *o = (const uint32_t *)c->offs.data;
+        if (c->nvals) {
+            for (uint32_t i = 0; i < c->nvals; i++)
+                if (o[i + 1] < o[i])
+                    return err_set(err, ERR_INTERNAL, "parquet: column %s: value %u has a negative length", name, i);
+            if (o[c->nvals] > c->vals.len)
+                return err_set(err, ERR_INTERNAL, "parquet: column %s: offsets run past the %zu value bytes", name,
+                               c->vals.len);
+        }
+    } else if (w == 0 || c->vals.len != (size_t)c->nvals * w)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: %zu value bytes for %u values of type %d", name,
+                       c->vals.len, c->nvals, leaf->type);
+    if (!leaf->max_def && !leaf->max_rep)
+        return 0;
+
+    uint32_t *val = malloc(((size_t)nrows + 1) * sizeof *val);
+    uint32_t *lvl = leaf->max_rep ? malloc(((size_t)nrows + 1) * sizeof *lvl) : NULL;
+    if (!val || (leaf->max_rep && !lvl)) {
+        free(val);
+        free(lvl);
+        return err_set(err, ERR_NOMEM, "parquet: column %s: out of memory indexing %u rows", name, nrows);
+    }
+    *own_val = val;
+    *own_lvl = lvl;
+    ix->val = val;
+    ix->lvl = lvl;
+    const uint8_t *def = c->def.data, *rep = c->rep.data;
+    uint8_t max_def = leaf->max_def, max_rep = leaf->max_rep;
+    uint32_t nv = 0, row = 0;
+    for (uint32_t i = 0; i < c->nlevels; i++) {
+        if (max_rep) {
+            uint8_t r = rep[i];
+            if (r > max_rep)
+                return err_set(err, ERR_INTERNAL, "parquet: column %s: entry %u: repetition level %u above %u",
+                               name, i, r, max_rep);
+            if (r == 0) {
+                if (row == nrows)
+                    return err_set(err, ERR_INTERNAL, "parquet: column %s: more rows than the batch's %u", name, nrows);
+                lvl[row] = i;
+                val[row] = nv;
+                row++;
+            } else if (i == 0)
+                return err_set(err, ERR_INTERNAL, "parquet: column %s: the first entry continues a row", name);
+        } else
+            val[i] = nv;
+        if (max_def) {
+            uint8_t d = def[i];
+            if (d > max_def)
+                return err_set(err, ERR_INTERNAL, "parquet: column %s: entry %u: definition level %u above %u",
+                               name, i, d, max_def);
+            nv += d == max_def;
+        } else
+            nv++;
+    }
+    if (max_rep) {
+        if (row != nrows)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: %u rows, the batch has %u", name, row, nrows);
+        lvl[nrows] = c->nlevels;
+    }
+    val[nrows] = nv;
+    if (nv != c->nvals)
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: levels define %u values, the column holds %u", name,
+                       nv, c->nvals);
+    return 0;
+}
+
+static inline uint32_t ix_lvl(const pq_colidx_t *ix, uint32_t r) { return ix->lvl ? ix->lvl[r] : r; }
+static inline uint32_t ix_val(const pq_colidx_t *ix, uint32_t r) { return ix->val ? ix->val[r] : r; }
+
+static uint64_t value_bits(int type)
+{
+    return type == PT_BOOLEAN ? 1 : type == PT_INT32 || type == PT_BYTE_ARRAY ? 32 : 64;
+}
+
+/* Splits the output rows into row groups of at most row_group_bytes, measured as PLAIN values
+ * plus levels at their bit widths (what the pages hold before dictionaries and compression,
+ * so the bound holds for the encoded data too, give or take the dictionary pages). */
+static int plan_row_groups(const table_batch_t *b, const pq_colidx_t *ix, const uint32_t *rows,
+                           uint32_t nrows, size_t limit, uint32_t **starts_out, uint32_t *nrg_out,
+                           err_t *err)
+{
+    const table_schema_t *s = b->schema;
+    uint64_t limit_bits = (uint64_t)limit * 8;
+    uint32_t *starts = NULL;
+    *nrg_out = 0;
+    if (nrows == 0) {
+        *starts_out = NULL;
+        return 0;
+    }
+    uint64_t total = 0;
+    for (int c = 0; c < s->nleaves; c++) {
+        const schema_leaf_t *l = &s->leaves[c];
+        const column_t *col = &b->cols[c];
+        uint64_t lb = (uint64_t)(rle_bit_width(l->max_def) + rle_bit_width(l->max_rep));
+        total += col->nlevels * lb + col->nvals * value_bits(l->type);
+        if (l->type == PT_BYTE_ARRAY)
+            total += 8 * (uint64_t)col->vals.len;
+    }
+    if (!rows && total <= limit_bits) {
+        starts = malloc(2 * sizeof *starts);
+        if (!starts)
+            return err_set(err, ERR_NOMEM, "parquet: out of memory");
+        starts[0] = 0;
+        starts[1] = nrows;
+        *starts_out = starts;
+        *nrg_out = 1;
+        return 0;
+    }
+
+    uint64_t *cost = calloc((size_t)b->nrows + 1, sizeof *cost);
+    if (!cost)
+        return err_set(err, ERR_NOMEM, "parquet: out of memory planning row groups for %u rows", nrows);
+    uint64_t fixed = 0; /* per-row cost of required top-level fixed-width columns */
+    for (int c = 0; c < s->nleaves; c++) {
+        const schema_leaf_t *l = &s->leaves[c];
+        const column_t *col = &b->cols[c];
+        const pq_colidx_t *x = &ix[c];
+        uint64_t lb = (uint64_t)(rle_bit_width(l->max_def) + rle_bit_width(l->max_rep));
+        uint64_t vb = value_bits(l->type);
+        int strings = l->type == PT_BYTE_ARRAY;
+        if (!x->lvl && !x->val && !strings) {
+            fixed += vb;
+            continue;
+        }
+        const uint32_t *offs = (const uint32_t *)col->offs.data;
+        for (uint32_t r = 0; r < b->nrows; r++) {
+            uint32_t nl = ix_lvl(x, r + 1) - ix_lvl(x, r);
+            uint32_t v0 = ix_val(x, r), v1 = ix_val(x, r + 1);
+            uint64_t bits = nl * lb + (uint64_t)(v1 - v0) * vb;
+            if (strings && v1 > v0)
+                bits += 8 * (uint64_t)(offs[v1] - offs[v0]);
+            cost[r] += bits;
+        }
+    }
+    uint32_t cap = 16, n = 0;
+    starts = malloc(cap * sizeof *starts);
+    if (!starts) {
+        free(cost);
+        return err_set(err, ERR_NOMEM, "parquet: out of memory");
+    }
+    starts[n++] = 0;
+    uint64_t acc = 0;
+    for (uint32_t i = 0; i < nrows; i++) {
+        uint64_t c = cost[rows ? rows[i] : i] + fixed;
+        if (acc > 0 && acc + c > limit_bits) {
+            if (n + 1 >= cap) {
+                uint32_t *p = realloc(starts, (size_t)cap * 2 * sizeof *p);
+                if (!p) {
+                    free(cost);
+                    free(starts);
+                    return err_set(err, ERR_NOMEM, "parquet: out of memory");
+                }
+                starts = p;
+                cap *= 2;
+            }
+            starts[n++] = i;
+            acc = 0;
+        }
+        acc += c;
+    }
+    starts[n] = nrows;
+    free(cost);
+    *starts_out = starts;
+    *nrg_out = n;
+    return 0;
+}
+
+static int fill_stats(pq_file_stats_t *st, const table_schema_t *s, const pq_rowgroup_t *rgs,
+                      uint32_t nrg, uint64_t nrows, uint64_t file_bytes, err_t *err)
+{
+    st->num_rows = nrows;
+    st->file_bytes = file_bytes;
+    st->ncols = s->nleaves;
+    st->nrow_groups = nrg;
+    if (nrg) {
+        st->row_group_offsets = malloc((size_t)nrg * sizeof *st->row_group_offsets);
+        if (!st->row_group_offsets)
+            return err_set(err, ERR_NOMEM, "parquet: out of memory");
+        for (uint32_t g = 0; g < nrg; g++)
+            st->row_group_offsets[g] = rgs[g].file_offset;
+    }
+    for (int c = 0; c < s->nleaves; c++) {
+        pq_column_stats_t *cs = &st->cols[c];
+        int type = s->leaves[c].type;
+        cs->field_id = s->leaves[c].field_id;
+        pq_stats_t all;
+        stats_clear(&all);
+        for (uint32_t g = 0; g < nrg; g++) {
+            const pq_chunk_t *ch = &rgs[g].cols[c];
+            cs->compressed_bytes += ch->compressed;
+            cs->value_count += ch->num_values;
+            stats_merge(&all, &ch->st, type);
+        }
+        cs->null_count = all.nulls;
+        cs->nan_count = all.nans;
+        cs->has_bounds = all.has;
+        if (all.has && (stats_min_bytes(&all, type, 0, &cs->min, NULL) ||
+                        stats_max_bytes(&all, type, 0, &cs->max, NULL)))
+            return err_set(err, ERR_NOMEM, "parquet: out of memory");
+    }
+    return 0;
+}
+
+static const uint8_t magic[4] = {'P', 'A', 'R', '1'};
+
+int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
+             const pq_options_t *opt_in, buf_t *out, pq_file_stats_t *stats, err_t *err)
+{
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (!batch || !batch->schema || !out)
+        return err_set(err, ERR_INTERNAL, "parquet: no batch or output buffer");
+    const table_schema_t *s = batch->schema;
+    if (s->nleaves <= 0 || s->nleaves > SCHEMA_MAX_LEAVES)
+        return err_set(err, ERR_INTERNAL, "parquet: table %s: schema has %d leaves (schema_init not run?)",
+                       s->name ? s->name : "?", s->nleaves);
+
+    pq_options_t opt;
+    if (opt_in)
+        opt = *opt_in;
+    else
+        pq_options_default(&opt);
+    if (!opt.created_by)
+        opt.created_by = default_created_by;
+    if (!opt.row_group_bytes)
+        opt.row_group_bytes = DEFAULT_ROW_GROUP_BYTES;
+    if (!opt.page_bytes)
+        opt.page_bytes = DEFAULT_PAGE_BYTES;
+    if (opt.codec != PQ_UNCOMPRESSED && opt.codec != PQ_SNAPPY && opt.codec != PQ_ZSTD)
+        return err_set(err, ERR_CONFIG, "parquet: unsupported compression codec %d", (int)opt.codec);
+    if (opt.nkv < 0 || (opt.nkv > 0 && (!opt.kv_keys || !opt.kv_vals)))
+        return err_set(err, ERR_CONFIG, "parquet: key/value metadata: %d entries without arrays", opt.nkv);
+    for (int i = 0; i < opt.nkv; i++)
+        if (!opt.kv_keys[i])
+            return err_set(err, ERR_CONFIG, "parquet: key/value metadata entry %d has no key", i);
+
+    if (!rows)
+        nrows = batch->nrows;
+    else
+        for (uint32_t i = 0; i < nrows; i++)
+            if (rows[i] >= batch->nrows)
+                return err_set(err, ERR_INTERNAL, "parquet: table %s: row %u of the selection is %u, the batch has %u",
+                               s->name, i, rows[i], batch->nrows);
+
+    int rc = -1;
+    size_t base = out->len;
+    pq_colidx_t ix[SCHEMA_MAX_LEAVES];
+    uint32_t *own_lvl[SCHEMA_MAX_LEAVES] = {0}, *own_val[SCHEMA_MAX_LEAVES] = {0};
+    uint32_t *starts = NULL, nrg = 0;
+    pq_rowgroup_t *rgs = NULL;
+    pq_encoder_t enc;
+    int enc_ready = 0;
+
+    for (int c = 0; c < s->nleaves; c++)
+        if (index_column(&batch->cols[c], &s->leaves[c], batch->nrows, &ix[c], &own_lvl[c], &own_val[c], err)) {
+            err_prefix(err, "table %s", s->name);
+            goto done;
+        }
+    if (plan_row_groups(batch, ix, rows, nrows, opt.row_group_bytes, &starts, &nrg, err))
+        goto done;
+    if (pq_encoder_init(&enc, &opt, err))
+        goto done;
+    enc_ready = 1;
+    if (nrg && !(rgs = calloc(nrg, sizeof *rgs))) {
+        err_set(err, ERR_NOMEM, "parquet: out of memory");
+        goto done;
+    }
+    for (uint32_t g = 0; g < nrg; g++)
+        if (!(rgs[g].cols = calloc((size_t)s->nleaves, sizeof *rgs[g].cols))) {
+            err_set(err, ERR_NOMEM, "parquet: out of memory");
+            goto done;
+        }
+
+    if (buf_append(out, magic, 4)) {
+        err_set(err, ERR_NOMEM, "parquet: out of memory");
+        goto done;
+    }
+    for (uint32_t g = 0; g < nrg; g++) {
+        pq_rowgroup_t *rg = &rgs[g];
+        rg->num_rows = starts[g + 1] - starts[g];
+        rg->file_offset = out->len - base;
+        for (int c = 0; c < s->nleaves; c++) {
+            pq_chunk_t *ch = &rg->cols[c];
+            if (pq_chunk_write(&enc, &batch->cols[c], &ix[c], rows, starts[g], starts[g + 1], out, base, ch, err))
+                goto done;
+            rg->total_byte_size += ch->uncompressed;
+            rg->total_compressed += ch->compressed;
+        }
+    }
+    /* Page indexes sit together between the row groups and the footer, where a reader fetches
+     * them in one range: every ColumnIndex, then every OffsetIndex. */
+    for (uint32_t g = 0; g < nrg; g++)
+        for (int c = 0; c < s->nleaves; c++) {
+            pq_chunk_t *ch = &rgs[g].cols[c];
+            if (!ch->column_index_ok)
+                continue; /* a page of only NaN has no bounds a column index could hold */
+            size_t at = out->len;
+            if (pq_write_column_index(out, ch, s->leaves[c].type)) {
+                err_set(err, ERR_NOMEM, "parquet: out of memory writing a column index");
+                goto done;
+            }
+            ch->column_index_offset = at - base;
+            ch->column_index_len = (uint32_t)(out->len - at);
+        }
+    for (uint32_t g = 0; g < nrg; g++)
+        for (int c = 0; c < s->nleaves; c++) {
+            pq_chunk_t *ch = &rgs[g].cols[c];
+            size_t at = out->len;
+            if (pq_write_offset_index(out, ch)) {
+                err_set(err, ERR_NOMEM, "parquet: out of memory writing an offset index");
+                goto done;
+            }
+            ch->offset_index_offset = at - base;
+            ch->offset_index_len = (uint32_t)(out->len - at);
+        }
+    size_t footer_at = out->len;
+    if (pq_write_file_metadata(out, s, rgs, nrg, nrows, &opt)) {
+        err_set(err, ERR_NOMEM, "parquet: out of memory writing the footer");
+        goto done;
+    }
+    size_t footer_len = out->len - footer_at;
+    if (footer_len > UINT32_MAX) {
+        err_set(err, ERR_TOO_LARGE, "parquet: footer of %zu bytes", footer_len);
+        goto done;
+    }
+    if (buf_put_u32le(out, (uint32_t)footer_len) || buf_append(out, magic, 4)) {
+        err_set(err, ERR_NOMEM, "parquet: out of memory");
+        goto done;
+    }
+    if (stats && fill_stats(stats, s, rgs, nrg, nrows, out->len - base, err))
+        goto done;
+    rc = 0;
+
+done:
+    if (rc) {
+        out->len = base;
+        if (stats)
+            pq_file_stats_free(stats);
+    }
+    if (enc_ready)
+        pq_encoder_free(&enc);
+    if (rgs) {
+        for (uint32_t g = 0; g < nrg; g++)
+            if (rgs[g].cols) {
+                for (int c = 0; c < s->nleaves; c++)
+                    pq_chunk_free(&rgs[g].cols[c]);
+                free(rgs[g].cols);
+            }
+        free(rgs);
+    }
+    free(starts);
+    for (int c = 0; c < s->nleaves; c++) {
+        free(own_lvl[c]);
+        free(own_val[c]);
+    }
+    return rc;
+}
