@@ -48,16 +48,26 @@ static const flag_t flags[] = {
     {"--log-level", NULL, "LOG_LEVEL"},
 };
 
+static int run(int argc, char **argv, char **files);
+
 int main(int argc, char **argv)
+{
+    /* every input file name fits: at most argc of them */
+    char **files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files)
+        return 1;
+    int rc = run(argc, argv, files);
+    free(files);
+    return rc;
+}
+
+static int run(int argc, char **argv, char **files)
 {
     const char *mode = "serve";
     const char *config_file = NULL;
     config_override_t ov[16];
     size_t nov = 0;
-    char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0, quiet = 0;
-    if (!files)
-        return 1;
 
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
@@ -179,6 +189,5 @@ int main(int argc, char **argv)
     }
     ingest_free(ing);
     storage_destroy(storage);
-    free(files);
     return rc;
 }

@@ -51,6 +51,7 @@ struct http_server {
     pthread_cond_t idle; /* signalled when a request ends or a connection closes */
     unsigned active;     /* requests seen and not yet completed */
     unsigned fresh;      /* connections that have not started their first request */
+    unsigned adopting;   /* taken from the backlog on stop, not yet seen by MHD's workers */
     size_t inflight;     /* body bytes reserved by requests in flight */
     int draining;
 };
@@ -334,6 +335,8 @@ static enum MHD_Result on_headers(struct MHD_Connection *c, req_t *r, const char
 static enum MHD_Result on_body(req_t *r, const char *data, size_t n)
 {
     http_server_t *s = r->srv;
+    if (r->route != ROUTE_EXPORT)
+        return MHD_YES; /* a body sent with GET /health means nothing */
     if (r->fail_status) {
         r->discarded += n;
         /* a client that keeps streaming long past the limit is cut off */
@@ -416,10 +419,12 @@ static enum MHD_Result on_complete(struct MHD_Connection *c, req_t *r, const cha
         return send_error(c, r, method, url, (unsigned)otlp_http_status(err.code), NULL,
                           err.msg[0] ? err.msg : "ingest failed");
     }
-    if (res.rejected)
+    if (res.rejected) {
+        char why[200];
+        printable(res.message, why, sizeof why);
         log_msg(LOG_WARN, "http: %s %s: %llu rows written, %llu rejected: %s", method, url,
-                (unsigned long long)res.rows, (unsigned long long)res.rejected, res.message);
-    else
+                (unsigned long long)res.rows, (unsigned long long)res.rejected, why);
+    } else
         log_msg(LOG_DEBUG, "http: %s %s: %llu rows written", method, url, (unsigned long long)res.rows);
     buf_t b = {0};
     if (otlp_export_response(&b, r->sig, r->enc, &res)) {
@@ -481,11 +486,18 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         conn_t *conn = calloc(1, sizeof *conn);
         *socket_context = conn;
-        if (!conn)
+        if (!conn) {
+            lock(s);
+            if (s->adopting)
+                s->adopting--;
+            unlock(s);
             return; /* counted as not fresh: the drain may then not wait for it */
+        }
         lock(s);
         conn->fresh = 1;
         s->fresh++;
+        if (s->adopting) /* after the listener is quiesced, new connections are adopted ones */
+            s->adopting--;
         unlock(s);
         return;
     }
@@ -687,6 +699,38 @@ void http_server_stop(http_server_t *s)
     s->draining = 1;
     unlock(s);
     MHD_socket lfd = MHD_quiesce_daemon(s->daemon);
+    /* Connections the kernel completed before we stopped listening belong to clients that have
+     * sent (or are sending) a request already; MHD would leave them in the backlog to be reset
+     * when the socket closes. Take them over and serve them like the others. */
+    unsigned adopted = 0;
+    while (lfd != MHD_INVALID_SOCKET) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (cfd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            break; /* EAGAIN: the backlog is empty */
+        }
+        /* MHD hands the socket to a worker, which reports it (NOTIFY_CONNECTION) a little later;
+         * until then it counts as "adopting", so the wait below cannot miss it */
+        lock(s);
+        s->adopting++;
+        unlock(s);
+        if (MHD_add_connection(s->daemon, cfd, (struct sockaddr *)&ss, sl) == MHD_YES) { /* closes cfd on failure */
+            adopted++;
+        } else {
+            lock(s);
+            s->adopting--;
+            unlock(s);
+        }
+    }
+    lock(s);
+    log_msg(LOG_INFO, "http: stopped listening; waiting for %u requests in flight (%u connections yet to send one)",
+            s->active, s->fresh + s->adopting);
+    unlock(s);
+    if (adopted)
+        log_msg(LOG_DEBUG, "http: took over %u connections from the listen backlog", adopted);
 
     struct timespec deadline, now;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -700,7 +744,7 @@ void http_server_stop(http_server_t *s)
             break;
         if (s->active > 0) {
             idle = 0;
-        } else if (s->fresh == 0) {
+        } else if (s->fresh == 0 && s->adopting == 0) {
             break;
         } else {
             /* Fresh connections while no request runs: with the workers idle, a request already
@@ -787,12 +831,17 @@ int http_serve_until_signal(const http_server_config_t *cfg, err_t *err)
         if (n > 0 && read(p[0], &sig, 1) == 1)
             break;
     }
-    /* a second Ctrl-C while draining means "now": give SIGINT its default action back */
+    /* A second Ctrl-C while draining means "now": SIGINT gets its default action back. A
+     * repeated SIGTERM (supervisors may send several) must not cut the drain or the exit
+     * short, so from here on it is ignored, also after we return: the process is ending. */
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     sigaction(SIGINT, &dfl, NULL);
+    old_int = dfl;
+    dfl.sa_handler = SIG_IGN;
+    old_term = dfl;
     log_msg(LOG_INFO, "http: %s received: finishing the requests in flight",
             sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal");
     http_server_stop(srv);

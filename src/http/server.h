@@ -41,8 +41,10 @@ void http_server_stop(http_server_t *srv);
 
 /* Runs the server until SIGTERM or SIGINT, then stops it as above and calls ingest_flush.
  * Returns 0 after a clean shutdown, -1 (err set) when it could not start or the flush failed.
- * Installs its own handlers for SIGTERM and SIGINT for the duration (a second SIGINT while
- * draining ends the process at once) and restores the previous ones. */
+ * Signals go through handlers of its own (a self-pipe read by the calling thread), so other
+ * threads need not block them. Once a signal arrived, a second SIGINT ends the process at once
+ * (SIG_DFL) and further SIGTERMs are ignored, also after the return: the caller is expected to
+ * clean up and exit. */
 int http_serve_until_signal(const http_server_config_t *cfg, err_t *err);
 
 #endif

@@ -80,6 +80,10 @@ static int write_batch(ingest_t *ing, const table_batch_t *b, int ts_leaf, int s
 
     int rc = 0;
     buf_t file = {0};
+    /* keys written so far, removed again if a later file of the same request fails, so that a
+     * request is stored whole or not at all and the client's retry does not duplicate rows */
+    char (*written)[1024] = NULL;
+    size_t nwritten = 0, cap = 0;
     for (uint32_t start = 0; start < n && rc == 0;) {
         int64_t hour = hour_of_micros(keys[start].ts);
         uint32_t end = start + 1;
@@ -96,10 +100,32 @@ static int write_batch(ingest_t *ing, const table_batch_t *b, int ts_leaf, int s
             err->code = ERR_UNAVAILABLE;
             rc = -1;
         }
-        if (rc == 0)
+        if (rc == 0) {
             log_msg(LOG_DEBUG, "wrote %s (%u rows, %zu bytes)", key, end - start, file.len);
+            if (nwritten == cap) {
+                size_t ncap = cap ? cap * 2 : 8;
+                void *p = realloc(written, ncap * sizeof *written);
+                if (!p) {
+                    rc = err_set(err, ERR_NOMEM, "%s: out of memory", b->schema->name);
+                    err_t derr;
+                    storage_del(ing->cfg.storage, key, &derr);
+                    break;
+                }
+                written = p;
+                cap = ncap;
+            }
+            memcpy(written[nwritten++], key, sizeof key);
+        }
         start = end;
     }
+    if (rc) {
+        for (size_t i = 0; i < nwritten; i++) {
+            err_t derr;
+            if (storage_del(ing->cfg.storage, written[i], &derr))
+                log_msg(LOG_WARN, "could not undo %s after a failed request: %s", written[i], derr.msg);
+        }
+    }
+    free(written);
     buf_free(&file);
     free(keys);
     free(rows);
@@ -130,6 +156,8 @@ int ingest_request(ingest_t *ing, otlp_signal_t sig, otlp_encoding_t enc, const 
     batch_init(&batch, &table_logs);
     otlp_decode_ctx_t ctx = {.now_ns = now_ns()};
     int rc = otlp_logs_decode_pb(body, len, &batch, &ctx, err);
+    if (rc)
+        err_prefix(err, "logs request");
     if (rc == 0)
         rc = write_batch(ing, &batch, LOGS_TIMESTAMP, LOGS_SERVICE_NAME, err);
     if (rc == 0) {

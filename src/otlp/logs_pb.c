@@ -263,23 +263,23 @@ static int decode_record(logs_dec_t *d, const uint8_t *msg, size_t len)
     const void *btext = bt.kind == AV_STRING ? (const void *)bt.str
                         : bt.kind == AV_EMPTY   ? NULL
                                                 : (const void *)(d->body.data + bt.off);
-    int rc = col_i64(&c[LOGS_TIMESTAMP], ts_us) ||
-             col_i64(&c[LOGS_OBSERVED_TIMESTAMP], obs_us) ||
-             otlp_col_str(&c[LOGS_TRACE_ID], tid, trace.n * 2) ||
-             otlp_col_str(&c[LOGS_SPAN_ID], sid, span.n * 2) ||
-             col_i32(&c[LOGS_TRACE_FLAGS], flags) ||
-             otlp_col_str(&c[LOGS_SEVERITY_TEXT], sevtext.p, sevtext.n) ||
-             col_i32(&c[LOGS_SEVERITY_NUMBER], sevnum) ||
-             (btext ? otlp_col_str(&c[LOGS_BODY], btext, bt.len) : col_null(&c[LOGS_BODY])) ||
-             otlp_col_str(&c[LOGS_EVENT_NAME], event.p, event.n) ||
-             otlp_col_str(&c[LOGS_SERVICE_NAME], d->service.p, d->service.n) ||
-             attrs_put(&d->res, &c[LOGS_RESOURCE_ATTRS_KEY], &c[LOGS_RESOURCE_ATTRS_VAL], 0) ||
-             otlp_col_str(&c[LOGS_RESOURCE_SCHEMA_URL], d->res_schema.p, d->res_schema.n) ||
-             otlp_col_str(&c[LOGS_SCOPE_NAME], d->scope_name.p, d->scope_name.n) ||
-             otlp_col_str(&c[LOGS_SCOPE_VERSION], d->scope_version.p, d->scope_version.n) ||
-             attrs_put(&d->scope, &c[LOGS_SCOPE_ATTRS_KEY], &c[LOGS_SCOPE_ATTRS_VAL], 0) ||
-             otlp_col_str(&c[LOGS_SCOPE_SCHEMA_URL], d->scope_schema.p, d->scope_schema.n) ||
-             attrs_put(&d->rec, &c[LOGS_LOG_ATTRS_KEY], &c[LOGS_LOG_ATTRS_VAL], 0);
+    rc = col_i64(&c[LOGS_TIMESTAMP], ts_us) ||
+         col_i64(&c[LOGS_OBSERVED_TIMESTAMP], obs_us) ||
+         otlp_col_str(&c[LOGS_TRACE_ID], tid, trace.n * 2) ||
+         otlp_col_str(&c[LOGS_SPAN_ID], sid, span.n * 2) ||
+         col_i32(&c[LOGS_TRACE_FLAGS], flags) ||
+         otlp_col_str(&c[LOGS_SEVERITY_TEXT], sevtext.p, sevtext.n) ||
+         col_i32(&c[LOGS_SEVERITY_NUMBER], sevnum) ||
+         (btext ? otlp_col_str(&c[LOGS_BODY], btext, bt.len) : col_null(&c[LOGS_BODY])) ||
+         otlp_col_str(&c[LOGS_EVENT_NAME], event.p, event.n) ||
+         otlp_col_str(&c[LOGS_SERVICE_NAME], d->service.p, d->service.n) ||
+         attrs_put(&d->res, &c[LOGS_RESOURCE_ATTRS_KEY], &c[LOGS_RESOURCE_ATTRS_VAL], 0) ||
+         otlp_col_str(&c[LOGS_RESOURCE_SCHEMA_URL], d->res_schema.p, d->res_schema.n) ||
+         otlp_col_str(&c[LOGS_SCOPE_NAME], d->scope_name.p, d->scope_name.n) ||
+         otlp_col_str(&c[LOGS_SCOPE_VERSION], d->scope_version.p, d->scope_version.n) ||
+         attrs_put(&d->scope, &c[LOGS_SCOPE_ATTRS_KEY], &c[LOGS_SCOPE_ATTRS_VAL], 0) ||
+         otlp_col_str(&c[LOGS_SCOPE_SCHEMA_URL], d->scope_schema.p, d->scope_schema.n) ||
+         attrs_put(&d->rec, &c[LOGS_LOG_ATTRS_KEY], &c[LOGS_LOG_ATTRS_VAL], 0);
     if (rc)
         return nomem(d);
     d->b->nrows++;

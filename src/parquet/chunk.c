@@ -262,7 +262,8 @@ static int plain_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t 
  * page (the stamp), except NaN counts, which are per value. Returns DICT_OK, DICT_FULL (the
  * caller rolls back and re-encodes the page PLAIN) or DICT_NOMEM. */
 static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
-                       const uint32_t *rows, uint32_t p0, uint32_t p1, uint64_t nv, pq_stats_t *st)
+                       const uint32_t *rows, uint32_t p0, uint32_t p1, uint64_t nv, pq_stats_t *st,
+                       uint64_t *plain_bytes)
 {
     pq_dict_t *d = &e->dict;
     int type = col->leaf->type;
@@ -284,10 +285,15 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
     }
     uint32_t *out = e->idx;
     size_t n = 0;
+    *plain_bytes = 0;
     for (uint32_t i = p0; i < p1;) {
         uint32_t b0, b1;
         next_span(rows, &i, p1, &b0, &b1);
         uint32_t v0 = val_at(ix, b0), v1 = val_at(ix, b1);
+        if (v1 > v0)
+            *plain_bytes += type == PT_INT32 ? 4 * (uint64_t)(v1 - v0)
+                          : type == PT_BYTE_ARRAY ? 4 * (uint64_t)(v1 - v0) + (offs[v1] - offs[v0])
+                          : 8 * (uint64_t)(v1 - v0);
         for (uint32_t k = v0; k < v1; k++) {
             uint32_t id;
             int r;
@@ -398,6 +404,8 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
     memset(ch, 0, sizeof *ch);
     ch->column_index_ok = 1;
     int dict_mode = type != PT_BOOLEAN;
+    int judged = 0; /* whether the dictionary has been weighed against PLAIN yet */
+    int direct = 0; /* pages go straight into out: no dictionary page will precede them */
     dict_reset(&e->dict, type);
     e->data.len = 0;
     int bw_def = rle_bit_width(leaf->max_def), bw_rep = rle_bit_width(leaf->max_rep);
@@ -429,7 +437,19 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
         if (dict_mode) {
             uint32_t n0 = e->dict.n;
             size_t plain0 = e->dict.plain.len;
-            int r = dict_values(e, col, ix, rows, p0, p1, nv, &pg.st);
+            uint64_t plain_bytes;
+            int r = dict_values(e, col, ix, rows, p0, p1, nv, &pg.st, &plain_bytes);
+            if (r == DICT_NOMEM)
+                return nomem(err, col);
+            int bw = e->dict.n > 1 ? rle_bit_width(e->dict.n - 1) : 1; /* width 0 is legal, not safe */
+            if (r == DICT_OK && !judged && nv > 0) {
+                /* The first page with values decides, as PLAIN pages usually compress better
+                 * than a dictionary of mostly unique values plus its indexes. No earlier page
+                 * refers to the dictionary, so dropping it is free. */
+                judged = 1;
+                if (e->dict.plain.len + (nv * (uint64_t)bw + 7) / 8 >= plain_bytes)
+                    r = DICT_FULL;
+            }
             if (r == DICT_FULL) {
                 /* Pages already written keep their indexes into the entries before this
                  * page; this page and the rest of the chunk go PLAIN. */
@@ -437,12 +457,7 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
                 dict_mode = 0;
                 continue;
             }
-            if (r != DICT_OK)
-                return nomem(err, col);
             if (e->dict.n > 0) {
-                int bw = rle_bit_width(e->dict.n - 1);
-                if (bw == 0)
-                    bw = 1; /* width 0 is legal but not every reader takes it */
                 if (buf_put_u8(&e->body, (uint8_t)bw) || rle_encode_u32(&e->body, e->idx, (size_t)nv, bw))
                     return nomem(err, col);
                 enc = PQ_ENC_RLE_DICTIONARY;
@@ -450,10 +465,13 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
         } else if (plain_values(e, col, ix, rows, p0, p1, &pg.st))
             return nomem(err, col);
 
+        if (!dict_mode && e->dict.n == 0 && e->data.len == 0)
+            direct = 1; /* saves copying the chunk: big chunks are the PLAIN ones */
+        buf_t *dst = direct ? out : &e->data;
         uint64_t size;
-        pg.offset = e->data.len;
+        pg.offset = direct ? out->len - file_base : e->data.len;
         uint64_t body_len = e->body.len;
-        if (emit_page(e, col, &e->data, PQ_PAGE_DATA, (uint32_t)nl, enc, &size, err))
+        if (emit_page(e, col, dst, PQ_PAGE_DATA, (uint32_t)nl, enc, &size, err))
             return -1;
         pg.size = (uint32_t)size;
         ch->uncompressed += e->hdr.len + body_len;
@@ -469,6 +487,10 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
         if (add_page(ch, &pg))
             return nomem(err, col);
         p0 = p1;
+    }
+    if (direct) {
+        ch->data_offset = ch->npages ? ch->pages[0].offset : out->len - file_base;
+        return 0;
     }
 
     if (e->dict.n > 0) {

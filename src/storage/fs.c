@@ -176,7 +176,7 @@ static int fs_put(storage_t *s, const char *key, const uint8_t *data, size_t len
     size_t dirlen = slash ? (size_t)(slash - key) : 0;
     const char *name = slash ? slash + 1 : key;
 
-    int dfd;
+    int dfd = -1;
     if (open_dir(fs, key, dirlen, &dfd, err))
         return -1;
 
@@ -234,6 +234,27 @@ static int fs_put(storage_t *s, const char *key, const uint8_t *data, size_t len
     return 0;
 }
 
+static int fs_del(storage_t *s, const char *key, err_t *err)
+{
+    fs_storage_t *fs = (fs_storage_t *)s;
+    if (key_check(key, err))
+        return -1;
+    const char *slash = strrchr(key, '/');
+    size_t dirlen = slash ? (size_t)(slash - key) : 0;
+    int dfd = -1;
+    if (open_dir(fs, key, dirlen, &dfd, err))
+        return -1;
+    const char *name = slash ? slash + 1 : key;
+    if (unlinkat(dfd, name, 0) && errno != ENOENT) {
+        int e = errno;
+        close(dfd);
+        return err_set(err, io_code(e), "storage fs: remove %s/%s: %s", fs->root, key, strerror(e));
+    }
+    int rc = fsync_fd(dfd);
+    close(dfd);
+    return rc ? err_set(err, ERR_IO, "storage fs: fsync the folder of %s/%s", fs->root, key) : 0;
+}
+
 static int fs_ready(storage_t *s, err_t *err)
 {
     fs_storage_t *fs = (fs_storage_t *)s;
@@ -288,6 +309,7 @@ static void fs_destroy(storage_t *s)
 
 static const storage_ops_t fs_ops = {
     .put = fs_put,
+    .del = fs_del,
     .ready = fs_ready,
     .describe = fs_describe,
     .destroy = fs_destroy,

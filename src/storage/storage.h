@@ -13,6 +13,9 @@ typedef struct storage storage_t;
 typedef struct {
     /* Stores data under key atomically: a reader sees the whole object or none. */
     int (*put)(storage_t *s, const char *key, const uint8_t *data, size_t len, err_t *err);
+    /* Removes an object this process stored (undoing part of a request that failed later);
+     * a missing object is not an error. */
+    int (*del)(storage_t *s, const char *key, err_t *err);
     /* Is the storage reachable and writable? */
     int (*ready)(storage_t *s, err_t *err);
     /* Human-readable location of a key (for logs), written into out. */
@@ -31,6 +34,7 @@ static inline int storage_put(storage_t *s, const char *key, const uint8_t *d, s
 {
     return s->ops->put(s, key, d, n, e);
 }
+static inline int storage_del(storage_t *s, const char *key, err_t *e) { return s->ops->del(s, key, e); }
 static inline int storage_ready(storage_t *s, err_t *e) { return s->ops->ready(s, e); }
 static inline void storage_destroy(storage_t *s)
 {

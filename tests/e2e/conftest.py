@@ -90,7 +90,8 @@ class Server:
         return self.request("POST", path, body=body, headers=h, **kw)
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:  # stop() closes it
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 

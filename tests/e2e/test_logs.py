@@ -313,9 +313,9 @@ def test_service_name_cannot_leave_the_data_folder(server, tmp_path):
 
 
 def test_sdk_exporter_records_found_by_duckdb(server):
-    from opentelemetry._logs import SeverityNumber
+    from opentelemetry._logs import LogRecord, SeverityNumber
     from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-    from opentelemetry.sdk._logs import LoggerProvider, LogRecord
+    from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
     from opentelemetry.sdk.resources import Resource
 

@@ -668,7 +668,7 @@ TEST(several_resources_and_scopes)
             w_msg(&sl, 1, scope);
             for (int k = 0; k < 3; k++) {
                 buf_t rec = {0};
-                w_f64(&rec, 1, (uint64_t)(ri * 100 + si * 10 + k) * 1000);
+                w_f64(&rec, 1, (uint64_t)(ri * 100 + si * 10 + k + 1) * 1000);
                 if (si == 1)
                     w_msg(&rec, 6, kv("k", av_int(k)));
                 w_msg(&sl, 2, rec);
@@ -688,7 +688,7 @@ TEST(several_resources_and_scopes)
         CHECK_S(LOGS_SERVICE_NAME, r, want);
         snprintf(want, sizeof want, "scope%d.%d", ri, si);
         CHECK_S(LOGS_SCOPE_NAME, r, want);
-        CHECK_EQ_INT(I64(LOGS_TIMESTAMP, r), ri * 100 + si * 10 + k);
+        CHECK_EQ_INT(I64(LOGS_TIMESTAMP, r), ri * 100 + si * 10 + k + 1);
         snprintf(want, sizeof want, "k=%d", k);
         CHECK_EQ_STR(M(LOGS_LOG_ATTRS_KEY, r), si == 1 ? want : "");
     }
@@ -1313,7 +1313,7 @@ TEST(utf8_cases)
 TEST(json_escaping)
 {
     buf_t b = {0};
-    CHECK_EQ_INT(json_put_string(&b, "a\"b\\c\n\r\t\b\f\x01\x1f\x7f/\xc3\xa9", 17), 0);
+    CHECK_EQ_INT(json_put_string(&b, "a\"b\\c\n\r\t\b\f\x01\x1f\x7f/\xc3\xa9", 16), 0);
     const char *want = "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\x7f/\xc3\xa9\"";
     CHECK_EQ_MEM(b.data, b.len, want, strlen(want));
     b.len = 0;
@@ -1394,61 +1394,73 @@ TEST(double_text_cases)
     CHECK_EQ_STR(out, "-Infinity");
 }
 
-/* The fewest significant digits of any "%.Ng" that reads back, by trying every N. */
-static int brute_digits(double v)
+/* The significant digits (no trailing zeros) of the first "%.Ng", N = 1..17, that reads back:
+ * the definition fmt_double must match. */
+static void brute_digits(double v, char *digits)
 {
     char tmp[64];
     for (int n = 1; n <= 17; n++) {
-        snprintf(tmp, sizeof tmp, "%.*g", n, v);
+        snprintf(tmp, sizeof tmp, "%.*e", n - 1, v);
         if (strtod(tmp, NULL) == v)
-            return n;
+            break;
     }
-    return 99;
+    size_t o = 0;
+    for (const char *p = tmp; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[o++] = *p;
+    while (o > 1 && digits[o - 1] == '0')
+        o--;
+    digits[o] = 0;
 }
 
-static int sig_digits(const char *s)
+/* The significant digits of fmt_double's text. */
+static void text_digits(const char *s, char *digits)
 {
-    int n = 0, lead = 1, pending_zeros = 0;
+    size_t o = 0;
+    int lead = 1;
     for (; *s && *s != 'e'; s++) {
-        if (*s < '0' || *s > '9')
-            continue;
-        if (lead && *s == '0')
+        if (*s < '0' || *s > '9' || (lead && *s == '0'))
             continue;
         lead = 0;
-        if (*s == '0')
-            pending_zeros++;
-        else {
-            n += pending_zeros + 1;
-            pending_zeros = 0;
-        }
+        digits[o++] = *s;
     }
-    return n ? n : 1;
+    while (o > 1 && digits[o - 1] == '0')
+        o--;
+    if (o == 0)
+        digits[o++] = '0';
+    digits[o] = 0;
 }
 
 TEST(double_text_shortest_roundtrip)
 {
-    /* random bit patterns (all exponents, subnormals too) and random short decimals */
+    /* random bit patterns (all exponents, subnormals too), random short decimals, and values
+     * next to powers of ten and to the 15/16/17-digit rounding boundaries */
     uint64_t x = 0x9E3779B97F4A7C15ull;
-    char out[FMT_DOUBLE_MAX], tmp[64];
-    for (int i = 0; i < 200000; i++) {
+    char out[FMT_DOUBLE_MAX], tmp[64], want[32], got[32];
+    for (int i = 0; i < 300000; i++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         double v;
-        if (i % 2) {
+        if (i % 3 == 0) {
             memcpy(&v, &x, 8);
-        } else {
+        } else if (i % 3 == 1) {
             snprintf(tmp, sizeof tmp, "%.*e", (int)(x % 17), (double)(x >> 11) * 0x1p-53);
             v = strtod(tmp, NULL) * pow(10, (double)((int)((x >> 5) % 40) - 20));
+        } else {
+            v = pow(10, (double)((int)(x % 60) - 30));
+            for (int k = (int)((x >> 8) % 5); k > 0; k--)
+                v = (x >> 20) & 1 ? nextafter(v, INFINITY) : nextafter(v, 0);
         }
         if (!isfinite(v))
             continue;
         size_t n = fmt_double(out, v);
         CHECK(n < FMT_DOUBLE_MAX && strlen(out) == n);
         double back = strtod(out, NULL);
-        if (memcmp(&back, &v, 8) != 0 || sig_digits(out) != brute_digits(v)) {
-            printf("    %.17g -> %s (%d digits, want %d)\n", v, out, sig_digits(out),
-                   brute_digits(v));
+        brute_digits(fabs(v), want);
+        text_digits(out, got);
+        if (memcmp(&back, &v, 8) != 0 || strcmp(got, want) != 0) {
+            printf("    %.17g -> %s (digits %s, want %s)\n", v, out, got, want);
             CHECK(0);
         }
     }
