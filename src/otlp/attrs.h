@@ -20,6 +20,7 @@ typedef struct {
     buf_t fix;   /* attrs_fix_t[]: entries whose value lives in text */
     buf_t tmp;   /* scratch of the duplicate removal */
     size_t n;    /* entries */
+    uint64_t bytes; /* after attrs_finish: see attrs_bytes */
     bool finished;
 } attrs_t;
 
@@ -40,29 +41,14 @@ int attrs_finish(attrs_t *a);
 /* The entries after attrs_finish. */
 static inline const kv_t *attrs_kv(const attrs_t *a) { return (const kv_t *)a->kv.data; }
 
+/* Bytes the finished list takes in a batch each time it is appended (texts, offsets, levels). */
+static inline uint64_t attrs_bytes(const attrs_t *a) { return a->bytes; }
+
 /* The entry with this key after attrs_finish, or NULL. */
 const kv_t *attrs_find(const attrs_t *a, const char *key, size_t klen);
 
 /* Appends the finished list as one map (rep0 as for col_map_put). Keys are unique already, so
  * this writes the levels directly instead of deduplicating again. 0, or -1 on memory. */
 int attrs_put(const attrs_t *a, column_t *key, column_t *val, uint8_t rep0);
-
-/* col_str_at, safe for an empty string into a column that holds no bytes yet: col_str_at then
- * memcpy's 0 bytes to a NULL buffer, which UBSan stops on. Reserving one byte first avoids it;
- * drop this once column.c skips the copy for n == 0. */
-static inline int otlp_col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *s, size_t n)
-{
-    if (!c->vals.data && buf_reserve(&c->vals, 1))
-        return -1;
-    return col_str_at(c, rep, def, s, n);
-}
-static inline int otlp_col_str(column_t *c, const void *s, size_t n)
-{
-    return otlp_col_str_at(c, 0, c->leaf->max_def, s, n);
-}
-
-/* Removes duplicate keys from kv[0..n) with col_map_put's rule (last value wins, first place
- * kept); returns the new count, or SIZE_MAX when memory for scratch (tmp) runs out. */
-size_t kv_dedup_last_wins(kv_t *kv, size_t n, buf_t *tmp);
 
 #endif

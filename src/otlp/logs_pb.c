@@ -1,4 +1,5 @@
-/* ExportLogsServiceRequest (protobuf) -> logs table rows, in one pass over the request.
+/* ExportLogsServiceRequest (protobuf) -> logs table rows, straight into the column builders
+ * with no object tree in between.
  *
  * Protobuf does not fix the order of fields, and a row needs its resource and scope columns
  * whichever side of the records they are, so ResourceLogs and ScopeLogs are each read twice:
@@ -11,6 +12,7 @@
  * common/v1/common.proto, resource/v1/resource.proto. */
 #include "otlp/decode.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -34,8 +36,17 @@ typedef struct {
     buf_t body;              /* text of a non-string body */
     span_t res_schema, service;
     span_t scope_name, scope_version, scope_schema;
+    uint64_t repeated, repeated_max; /* bytes of repeated resource/scope columns so far, cap */
     pb_path_t path;
 } logs_dec_t;
+
+/* Every row repeats its resource and scope columns, so a small request can ask for far more
+ * memory than its own size: thousands of resource attributes over a million empty records (two
+ * bytes each). What a request may add that way is capped; past it the request is refused as too
+ * large rather than left to exhaust memory. Real requests stay far below (10,000 records under
+ * 20 resource attributes repeat about 10 MiB). */
+#define LOGS_MAX_REPEATED_BYTES ((uint64_t)256 << 20)
+#define LOGS_REPEATED_PER_INPUT_BYTE 16
 
 static const char unknown_service[] = "unknown_service";
 /* absent strings point here, never NULL: the column builders memcpy from them */
@@ -44,7 +55,7 @@ static const uint8_t no_bytes[1];
 
 static int nomem(logs_dec_t *d)
 {
-    return err_set(d->err, ERR_NOMEM, "out of memory appending to the logs batch");
+    return err_set(d->err, ERR_NOMEM, "out of memory (or a column past 4 GiB) appending to the logs batch");
 }
 
 static int wiretype(logs_dec_t *d, const char *field, size_t idx, const pb_field_t *f, uint8_t want)
@@ -262,23 +273,24 @@ static int decode_record(logs_dec_t *d, const uint8_t *msg, size_t len)
     hex_encode(sid, span.p, span.n);
     const void *btext = bt.kind == AV_STRING ? (const void *)bt.str
                         : bt.kind == AV_EMPTY   ? NULL
+                        : bt.len == 0           ? (const void *)no_bytes /* body may be unallocated */
                                                 : (const void *)(d->body.data + bt.off);
     rc = col_i64(&c[LOGS_TIMESTAMP], ts_us) ||
          col_i64(&c[LOGS_OBSERVED_TIMESTAMP], obs_us) ||
-         otlp_col_str(&c[LOGS_TRACE_ID], tid, trace.n * 2) ||
-         otlp_col_str(&c[LOGS_SPAN_ID], sid, span.n * 2) ||
+         col_str(&c[LOGS_TRACE_ID], tid, trace.n * 2) ||
+         col_str(&c[LOGS_SPAN_ID], sid, span.n * 2) ||
          col_i32(&c[LOGS_TRACE_FLAGS], flags) ||
-         otlp_col_str(&c[LOGS_SEVERITY_TEXT], sevtext.p, sevtext.n) ||
+         col_str(&c[LOGS_SEVERITY_TEXT], sevtext.p, sevtext.n) ||
          col_i32(&c[LOGS_SEVERITY_NUMBER], sevnum) ||
-         (btext ? otlp_col_str(&c[LOGS_BODY], btext, bt.len) : col_null(&c[LOGS_BODY])) ||
-         otlp_col_str(&c[LOGS_EVENT_NAME], event.p, event.n) ||
-         otlp_col_str(&c[LOGS_SERVICE_NAME], d->service.p, d->service.n) ||
+         (btext ? col_str(&c[LOGS_BODY], btext, bt.len) : col_null(&c[LOGS_BODY])) ||
+         col_str(&c[LOGS_EVENT_NAME], event.p, event.n) ||
+         col_str(&c[LOGS_SERVICE_NAME], d->service.p, d->service.n) ||
          attrs_put(&d->res, &c[LOGS_RESOURCE_ATTRS_KEY], &c[LOGS_RESOURCE_ATTRS_VAL], 0) ||
-         otlp_col_str(&c[LOGS_RESOURCE_SCHEMA_URL], d->res_schema.p, d->res_schema.n) ||
-         otlp_col_str(&c[LOGS_SCOPE_NAME], d->scope_name.p, d->scope_name.n) ||
-         otlp_col_str(&c[LOGS_SCOPE_VERSION], d->scope_version.p, d->scope_version.n) ||
+         col_str(&c[LOGS_RESOURCE_SCHEMA_URL], d->res_schema.p, d->res_schema.n) ||
+         col_str(&c[LOGS_SCOPE_NAME], d->scope_name.p, d->scope_name.n) ||
+         col_str(&c[LOGS_SCOPE_VERSION], d->scope_version.p, d->scope_version.n) ||
          attrs_put(&d->scope, &c[LOGS_SCOPE_ATTRS_KEY], &c[LOGS_SCOPE_ATTRS_VAL], 0) ||
-         otlp_col_str(&c[LOGS_SCOPE_SCHEMA_URL], d->scope_schema.p, d->scope_schema.n) ||
+         col_str(&c[LOGS_SCOPE_SCHEMA_URL], d->scope_schema.p, d->scope_schema.n) ||
          attrs_put(&d->rec, &c[LOGS_LOG_ATTRS_KEY], &c[LOGS_LOG_ATTRS_VAL], 0);
     if (rc)
         return nomem(d);
@@ -327,6 +339,14 @@ static int decode_scope_logs(logs_dec_t *d, const uint8_t *msg, size_t len)
         return pb_reader_fail(&r, &d->path, d->err);
     if (attrs_finish(&d->scope))
         return nomem(d);
+    uint64_t per_row = 64 + d->service.n + d->res_schema.n + d->scope_name.n + d->scope_version.n +
+                       d->scope_schema.n + attrs_bytes(&d->res) + attrs_bytes(&d->scope);
+    if (k && per_row > (d->repeated_max - d->repeated) / k)
+        return err_set(d->err, ERR_TOO_LARGE,
+                       "records repeating their resource and scope columns would take more than "
+                       "%" PRIu64 " MiB",
+                       d->repeated_max >> 20);
+    d->repeated += per_row * k;
     /* second pass: the records (the wire format was checked above) */
     pb_reader_init(&r, msg, len);
     k = 0;
@@ -415,6 +435,7 @@ int otlp_logs_decode_pb(const uint8_t *data, size_t len, table_batch_t *logs, ot
     d->ctx = ctx;
     d->err = err;
     d->now_us = floor_div_1000(ctx->now_ns);
+    d->repeated_max = LOGS_MAX_REPEATED_BYTES + (uint64_t)len * LOGS_REPEATED_PER_INPUT_BYTE;
     attrs_init(&d->res);
     attrs_init(&d->scope);
     attrs_init(&d->rec);

@@ -286,6 +286,12 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
     uint32_t *out = e->idx;
     size_t n = 0;
     *plain_bytes = 0;
+    /* Sorted batches repeat values in runs (a resource's attributes, the service name); a
+     * repeat of the previous value skips the hash and the probe. */
+    uint64_t prev = 0;
+    const uint8_t *prev_p = NULL;
+    uint32_t prev_len = UINT32_MAX, prev_id = 0;
+    int have_prev = 0;
     for (uint32_t i = p0; i < p1;) {
         uint32_t b0, b1;
         next_span(rows, &i, p1, &b0, &b1);
@@ -300,50 +306,73 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
             switch (type) {
             case PT_INT32: {
                 uint32_t x = load32(vals + (size_t)k * 4);
+                if (have_prev && x == (uint32_t)prev) {
+                    out[n++] = prev_id;
+                    continue;
+                }
                 if ((r = dict_put_i32(d, x, maxb, &id)) != DICT_OK)
                     return r;
                 if (d->stamp[id] != stamp) {
                     d->stamp[id] = stamp;
                     stats_int(st, (int32_t)x);
                 }
+                prev = x;
                 break;
             }
             case PT_INT64: {
                 uint64_t x = load64(vals + (size_t)k * 8);
+                if (have_prev && x == prev) {
+                    out[n++] = prev_id;
+                    continue;
+                }
                 if ((r = dict_put_i64(d, x, maxb, &id)) != DICT_OK)
                     return r;
                 if (d->stamp[id] != stamp) {
                     d->stamp[id] = stamp;
                     stats_int(st, (int64_t)x);
                 }
+                prev = x;
                 break;
             }
             case PT_DOUBLE: {
                 uint64_t x = load64(vals + (size_t)k * 8);
-                if ((r = dict_put_i64(d, x, maxb, &id)) != DICT_OK)
-                    return r;
                 double v;
                 memcpy(&v, &x, 8);
                 if (isnan(v))
-                    st->nans++;
-                else if (d->stamp[id] != stamp) {
+                    st->nans++; /* counted per value, so before the run shortcut */
+                if (have_prev && x == prev) {
+                    out[n++] = prev_id;
+                    continue;
+                }
+                if ((r = dict_put_i64(d, x, maxb, &id)) != DICT_OK)
+                    return r;
+                if (!isnan(v) && d->stamp[id] != stamp) {
                     d->stamp[id] = stamp;
                     stats_f64(st, v);
                 }
+                prev = x;
                 break;
             }
             default: {
                 uint32_t len = offs[k + 1] - offs[k];
                 const uint8_t *p = vals + offs[k];
+                if (len == prev_len && (len == 0 || memcmp(p, prev_p, len) == 0)) {
+                    out[n++] = prev_id;
+                    continue;
+                }
                 if ((r = dict_put_str(d, p, len, maxb, &id)) != DICT_OK)
                     return r;
                 if (d->stamp[id] != stamp) {
                     d->stamp[id] = stamp;
                     stats_str(st, p, len);
                 }
+                prev_p = p;
+                prev_len = len;
                 break;
             }
             }
+            have_prev = 1;
+            prev_id = id;
             out[n++] = id;
         }
     }

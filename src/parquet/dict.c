@@ -2,12 +2,27 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "table/schema.h"
 
 #define MIN_SLOTS 1024u
 
-void dict_init(pq_dict_t *d) { memset(d, 0, sizeof *d); }
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+void dict_init(pq_dict_t *d)
+{
+    memset(d, 0, sizeof *d);
+    /* where the dictionary lives and when: unknown outside the process, cheap to get */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    d->seed = pq_hash_u64((uint64_t)(uintptr_t)d ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec);
+}
 
 void dict_free(pq_dict_t *d)
 {
@@ -16,7 +31,7 @@ void dict_free(pq_dict_t *d)
     free(d->slen);
     free(d->stamp);
     buf_free(&d->plain);
-    dict_init(d);
+    memset(d, 0, sizeof *d);
 }
 
 void dict_reset(pq_dict_t *d, int type)
@@ -42,35 +57,49 @@ void dict_truncate(pq_dict_t *d, uint32_t n, size_t plain_len)
     }
 }
 
-static inline uint64_t load64(const uint8_t *p)
+/* Folds the 128-bit product: one multiply mixes every input bit into the result. */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
 {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
+    __extension__ typedef unsigned __int128 u128;
+    u128 r = (u128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Eight bytes per step with a multiply-rotate mix, finished by the 64-bit avalanche; the length
- * goes into the seed so that prefixes padded with zero bytes hash apart. */
-uint64_t pq_hash_bytes(const void *data, size_t n)
+/* Short strings (most dictionary keys) take two overlapping loads and two multiplies; longer
+ * ones 16 bytes per multiply. The seed differs per dictionary, so inputs crafted to collide
+ * (attribute values come from outside) cannot make probing quadratic. */
+uint64_t pq_hash_bytes(const void *data, size_t n, uint64_t seed)
 {
+    const uint64_t k1 = 0xa0761d6478bd642fULL, k2 = 0xe7037ed1a0b428dbULL, k3 = 0x8ebc6af09c88c6e3ULL;
     const uint8_t *p = data;
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xbf58476d1ce4e5b9ULL);
-    while (n >= 8) {
-        uint64_t k = load64(p) * 0x87c37b91114253d5ULL;
-        k = (k << 31) | (k >> 33);
-        h ^= k * 0x4cf5ad432745937fULL;
-        h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
-        p += 8;
-        n -= 8;
+    uint64_t a, b;
+    seed ^= k1;
+    if (n <= 16) {
+        if (n >= 8) {
+            a = load64(p);
+            b = load64(p + n - 8);
+        } else if (n >= 4) {
+            uint32_t x, y;
+            memcpy(&x, p, 4);
+            memcpy(&y, p + n - 4, 4);
+            a = x;
+            b = y;
+        } else if (n > 0) {
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+            b = 0;
+        } else
+            a = b = 0;
+    } else {
+        size_t i = n;
+        while (i > 16) {
+            seed = fold_mul(load64(p) ^ k2, load64(p + 8) ^ seed);
+            p += 16;
+            i -= 16;
+        }
+        a = load64(p + i - 16);
+        b = load64(p + i - 8);
     }
-    if (n) {
-        uint64_t k = 0;
-        memcpy(&k, p, n);
-        k *= 0x87c37b91114253d5ULL;
-        k = (k << 31) | (k >> 33);
-        h ^= k * 0x4cf5ad432745937fULL;
-    }
-    return pq_hash_u64(h);
+    return fold_mul(k3 ^ n, fold_mul(a ^ k2, b ^ seed));
 }
 
 /* Keeps the load under one half, where linear probing stays short. */
@@ -170,7 +199,7 @@ static int make_room(pq_dict_t *d, size_t entry_bytes, size_t max_bytes)
 
 int dict_put_i32(pq_dict_t *d, uint32_t v, size_t max_bytes, uint32_t *idx)
 {
-    uint64_t h = pq_hash_u64(v);
+    uint64_t h = pq_hash_u64(v ^ d->seed);
     if (d->slots) {
         const uint8_t *base = d->plain.data;
         PROBE(d, h, memcmp(base + (size_t)e * 4, &v, 4) == 0)
@@ -188,7 +217,7 @@ int dict_put_i32(pq_dict_t *d, uint32_t v, size_t max_bytes, uint32_t *idx)
 
 int dict_put_i64(pq_dict_t *d, uint64_t v, size_t max_bytes, uint32_t *idx)
 {
-    uint64_t h = pq_hash_u64(v);
+    uint64_t h = pq_hash_u64(v ^ d->seed);
     if (d->slots) {
         const uint8_t *base = d->plain.data;
         PROBE(d, h, load64(base + (size_t)e * 8) == v)
@@ -206,7 +235,7 @@ int dict_put_i64(pq_dict_t *d, uint64_t v, size_t max_bytes, uint32_t *idx)
 
 int dict_put_str(pq_dict_t *d, const uint8_t *p, uint32_t len, size_t max_bytes, uint32_t *idx)
 {
-    uint64_t h = pq_hash_bytes(p, len);
+    uint64_t h = pq_hash_bytes(p, len, d->seed);
     if (d->slots) {
         PROBE(d, h, d->slen[e] == len && (len == 0 || memcmp(d->sptr[e], p, len) == 0))
     }

@@ -24,6 +24,7 @@ typedef struct {
     uint32_t *stamp;
     uint32_t ecap; /* capacity of stamp */
     uint32_t scap; /* capacity of sptr and slen */
+    uint64_t seed; /* of the hash, per dictionary */
 } pq_dict_t;
 
 /* Status of dict_put_*: the entry index went to *idx, the dictionary would pass max_bytes
@@ -43,7 +44,7 @@ int dict_put_i32(pq_dict_t *d, uint32_t v, size_t max_bytes, uint32_t *idx);
 int dict_put_i64(pq_dict_t *d, uint64_t v, size_t max_bytes, uint32_t *idx); /* doubles by bits */
 int dict_put_str(pq_dict_t *d, const uint8_t *p, uint32_t len, size_t max_bytes, uint32_t *idx);
 
-uint64_t pq_hash_bytes(const void *p, size_t n);
+uint64_t pq_hash_bytes(const void *p, size_t n, uint64_t seed);
 static inline uint64_t pq_hash_u64(uint64_t x)
 {
     x ^= x >> 33;

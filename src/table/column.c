@@ -116,7 +116,8 @@ int col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *s, size_t n)
         return -1;
     if (buf_reserve(&c->offs, 4) || buf_reserve(&c->vals, n) || col_level(c, rep, def))
         return -1;
-    memcpy(c->vals.data + c->vals.len, s, n);
+    if (n) /* an empty value may meet a buffer that was never allocated */
+        memcpy(c->vals.data + c->vals.len, s, n);
     c->vals.len += n;
     uint32_t end = (uint32_t)c->vals.len;
     memcpy(c->offs.data + c->offs.len, &end, 4);
@@ -125,39 +126,38 @@ int col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *s, size_t n)
     return 0;
 }
 
-static int kv_key_cmp(const kv_t *a, const kv_t *b)
+static inline bool key_eq(const kv_t *x, const kv_t *y)
 {
-    uint32_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
-    int r = memcmp(a->key, b->key, n);
-    if (r)
-        return r;
-    return (a->key_len > b->key_len) - (a->key_len < b->key_len);
+    return x->key_len == y->key_len && (x->key_len == 0 || memcmp(x->key, y->key, x->key_len) == 0);
 }
 
 typedef struct {
     const kv_t *kv;
-    uint32_t idx;
+    size_t idx;
 } kv_ref_t;
 
-static int kv_ref_cmp(const void *pa, const void *pb)
+static int ref_cmp(const void *pa, const void *pb)
 {
-    const kv_ref_t *a = pa, *b = pb;
-    int r = kv_key_cmp(a->kv, b->kv);
+    const kv_ref_t *x = pa, *y = pb;
+    uint32_t n = x->kv->key_len < y->kv->key_len ? x->kv->key_len : y->kv->key_len;
+    int r = n ? memcmp(x->kv->key, y->kv->key, n) : 0;
     if (r)
         return r;
-    return (a->idx > b->idx) - (a->idx < b->idx);
+    if (x->kv->key_len != y->kv->key_len)
+        return x->kv->key_len < y->kv->key_len ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* Removes duplicate keys in place: the last value wins and sits where the key first appeared. */
-static size_t kv_dedup(kv_t *kv, size_t n)
+size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp)
 {
     if (n < 2)
         return n;
     if (n <= 16) {
+        /* few entries (the usual case): comparing all pairs beats sorting */
         size_t out = 0;
         for (size_t i = 0; i < n; i++) {
             size_t j = 0;
-            while (j < out && kv_key_cmp(&kv[j], &kv[i]) != 0)
+            while (j < out && !key_eq(&kv[j], &kv[i]))
                 j++;
             if (j < out) {
                 kv[j].val = kv[i].val;
@@ -167,20 +167,19 @@ static size_t kv_dedup(kv_t *kv, size_t n)
         }
         return out;
     }
-    kv_ref_t *refs = malloc(n * sizeof *refs);
-    uint8_t *drop = calloc(n, 1);
-    if (!refs || !drop) {
-        free(refs);
-        free(drop);
-        return (size_t)-1;
-    }
+    /* many: sort references by (key, position), so each key's run ends with its last value */
+    tmp->len = 0;
+    if (n > SIZE_MAX / (sizeof(kv_ref_t) + 1) || buf_reserve(tmp, n * (sizeof(kv_ref_t) + 1)))
+        return SIZE_MAX;
+    kv_ref_t *refs = (kv_ref_t *)tmp->data;
+    uint8_t *drop = tmp->data + n * sizeof(kv_ref_t);
+    memset(drop, 0, n);
     for (size_t i = 0; i < n; i++)
-        refs[i] = (kv_ref_t){&kv[i], (uint32_t)i};
-    qsort(refs, n, sizeof *refs, kv_ref_cmp);
-    /* in each run of equal keys: the first keeps its place and takes the last value */
+        refs[i] = (kv_ref_t){&kv[i], i};
+    qsort(refs, n, sizeof *refs, ref_cmp);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && kv_key_cmp(refs[i].kv, refs[j].kv) == 0)
+        while (j < n && key_eq(refs[i].kv, refs[j].kv))
             j++;
         if (j - i > 1) {
             kv_t *first = &kv[refs[i].idx];
@@ -196,29 +195,36 @@ static size_t kv_dedup(kv_t *kv, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!drop[i])
             kv[out++] = kv[i];
-    free(refs);
-    free(drop);
     return out;
 }
 
-int col_map_put(column_t *key, column_t *val, uint8_t rep0, kv_t *kv, size_t n)
+int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *kv, size_t n)
 {
-    uint8_t def0 = (uint8_t)(key->leaf->max_def - 1); /* the map is there, key_value is empty */
-    if (n == 0)
+    uint8_t kdef = key->leaf->max_def, vdef = val->leaf->max_def, rep_in = key->leaf->max_rep;
+    if (n == 0) {
+        uint8_t def0 = (uint8_t)(kdef - 1); /* the map is there, key_value is empty */
         return col_level(key, rep0, def0) || col_level(val, rep0, def0) ? -1 : 0;
-    n = kv_dedup(kv, n);
-    if (n == (size_t)-1)
-        return -1;
+    }
     for (size_t i = 0; i < n; i++) {
-        uint8_t rep = i == 0 ? rep0 : key->leaf->max_rep;
-        if (col_str_at(key, rep, key->leaf->max_def, kv[i].key, kv[i].key_len))
+        uint8_t rep = i == 0 ? rep0 : rep_in;
+        if (col_str_at(key, rep, kdef, kv[i].key, kv[i].key_len))
             return -1;
-        int r = kv[i].val ? col_str_at(val, rep, val->leaf->max_def, kv[i].val, kv[i].val_len)
-                          : col_level(val, rep, (uint8_t)(val->leaf->max_def - 1));
+        int r = kv[i].val ? col_str_at(val, rep, vdef, kv[i].val, kv[i].val_len)
+                          : col_level(val, rep, (uint8_t)(vdef - 1));
         if (r)
             return -1;
     }
     return 0;
+}
+
+int col_map_put(column_t *key, column_t *val, uint8_t rep0, kv_t *kv, size_t n)
+{
+    buf_t tmp = {0};
+    n = kv_dedup(kv, n, &tmp);
+    buf_free(&tmp);
+    if (n == SIZE_MAX)
+        return -1;
+    return col_map_put_unique(key, val, rep0, kv, n);
 }
 
 void col_row_index(const column_t *c, uint32_t nrows, uint32_t *lvl, uint32_t *val)

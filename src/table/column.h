@@ -71,6 +71,11 @@ typedef struct {
  * position (0 for a top-level column). Duplicate keys: the last one wins, and it keeps the
  * place of the first. kv may be reordered in the process. */
 int col_map_put(column_t *key, column_t *val, uint8_t rep0, kv_t *kv, size_t n);
+/* The same for entries already free of duplicate keys (kv_dedup done by the caller). */
+int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *kv, size_t n);
+/* Removes duplicate keys in place (the last value wins, at the place of the first); returns the
+ * new count, or SIZE_MAX when scratch memory (tmp, reused across calls) runs out. */
+size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp);
 
 /* Where each row starts: lvl[r] is the first level entry of row r and val[r] its first value;
  * lvl[nrows] and val[nrows] are the totals. Both arrays have nrows + 1 slots. */

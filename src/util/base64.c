@@ -30,6 +30,8 @@ void base64_encode(char *out, const void *in, size_t n)
 
 int buf_put_base64(buf_t *b, const void *in, size_t n)
 {
+    if (n == 0)
+        return 0; /* b->data may still be NULL: no pointer arithmetic on it */
     if (n > SIZE_MAX / 4 * 3 - 3)
         return -1;
     size_t m = base64_encoded_len(n);

@@ -13,6 +13,11 @@
 #include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__ubsan_default_options(void);
+
+/* UBSan findings stop the run even when started by hand without UBSAN_OPTIONS (the fuzz build
+ * lets undefined-behaviour checks recover, so they would otherwise only be printed). */
+const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
 
 static void check(int ok, const char *what)
 {

@@ -235,7 +235,8 @@ static const char *S(int leaf, uint32_t row)
         char *out = ring_[ringi_++ % 16];
         if (n > 8191)
             n = 8191;
-        memcpy(out, p, n);
+        if (n)
+            memcpy(out, p, n);
         out[n] = 0;
         res = out;
     }
@@ -396,6 +397,21 @@ TEST(empty_record_defaults)
     const column_t *k = &B.cols[LOGS_LOG_ATTRS_KEY];
     CHECK_EQ_INT(k->nlevels, 1);
     CHECK_EQ_INT(k->def.data[0], k->leaf->max_def - 1);
+    batch_free(&B);
+}
+
+TEST(empty_bytes_into_fresh_buffers)
+{
+    /* empty bytes values are the only texts that stay empty: nothing was ever allocated */
+    batch_start();
+    buf_t rec = {0};
+    w_msg(&rec, 5, av_bytes("", 0));
+    w_msg(&rec, 6, kv("b", av_bytes("", 0)));
+    w_msg(&rec, 6, kv("k", av_arr(1, av_bytes("", 0))));
+    CHECK_EQ_INT(decode(one_request(resource(1, kv("r", av_bytes("", 0))), av_empty(), 1, rec)), 0);
+    CHECK_S(LOGS_BODY, 0, "");
+    CHECK_EQ_STR(M(LOGS_LOG_ATTRS_KEY, 0), "b=|k=[\"\"]");
+    CHECK_EQ_STR(M(LOGS_RESOURCE_ATTRS_KEY, 0), "r=");
     batch_free(&B);
 }
 
@@ -1093,6 +1109,34 @@ TEST(error_then_rollback)
     batch_free(&B);
 }
 
+TEST(error_amplification_capped)
+{
+    /* 200 resource attributes of 1 KiB over 1,400 empty records: a 210 KB request that would
+     * repeat 280 MiB of resource columns. Refused before a row is appended. */
+    static char val[1001];
+    memset(val, 'v', 1000);
+    buf_t res = {0};
+    for (int i = 0; i < 200; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "attr%d", i);
+        w_msg(&res, 1, kv(k, av_str(val)));
+    }
+    buf_t sl = {0}, rl = {0}, req = {0};
+    for (int i = 0; i < 1400; i++)
+        w_msg(&sl, 2, av_empty());
+    w_msg(&rl, 1, res);
+    w_msg(&rl, 2, sl);
+    w_msg(&req, 1, rl);
+    CHECK(req.len < 300000);
+    batch_start();
+    CHECK_EQ_INT(decode(req), -1);
+    CHECK_EQ_INT(ERR.code, ERR_TOO_LARGE);
+    CHECK_EQ_STR(ERR.msg, "records repeating their resource and scope columns would take more "
+                          "than 259 MiB");
+    CHECK_EQ_INT(B.nrows, 0);
+    batch_free(&B);
+}
+
 TEST(not_a_logs_batch)
 {
     table_batch_t other;
@@ -1535,14 +1579,14 @@ TEST(pb_reader_fields)
     CHECK_EQ_STR(out, "resourc");
 }
 
-RUN_TESTS(T(full_record), T(empty_record_defaults), T(empty_request_and_empty_containers),
+RUN_TESTS(T(full_record), T(empty_record_defaults), T(empty_bytes_into_fresh_buffers), T(empty_request_and_empty_containers),
           T(timestamps), T(severity_and_flags), T(body_every_kind), T(attribute_every_kind),
           T(service_name), T(duplicate_keys_last_wins), T(out_of_order_fields),
           T(several_resources_and_scopes), T(unknown_fields_skipped), T(profiles_only_fields),
           T(nesting_limit_exact), T(error_trace_id_length_names_path), T(error_wrong_wire_type),
           T(error_truncated_every_cut), T(error_varints), T(error_length_past_end),
           T(error_wire_types_3_4_6_7), T(error_deep_kvlist_1000), T(error_invalid_utf8),
-          T(error_then_rollback), T(not_a_logs_batch), T(attrs_put_matches_col_map_put),
+          T(error_then_rollback), T(error_amplification_capped), T(not_a_logs_batch), T(attrs_put_matches_col_map_put),
           T(anyvalue_text_api), T(hex_roundtrip), T(base64_vectors), T(utf8_cases),
           T(json_escaping), T(int_text), T(double_text_cases), T(double_text_shortest_roundtrip),
           T(pb_reader_varints), T(pb_reader_fields))

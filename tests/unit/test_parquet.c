@@ -629,8 +629,21 @@ TEST(dict_basics)
     dict_truncate(&d, 0, 0);
     CHECK_EQ_INT(d.n, 0);
     dict_free(&d);
-    CHECK(pq_hash_bytes("abc", 3) != pq_hash_bytes("abd", 3));
-    CHECK(pq_hash_bytes("", 0) != pq_hash_bytes("\0", 1));
+    CHECK(pq_hash_bytes("abc", 3, 1) != pq_hash_bytes("abd", 3, 1));
+    CHECK(pq_hash_bytes("", 0, 1) != pq_hash_bytes("\0", 1, 1));
+    CHECK(pq_hash_bytes("abc", 3, 1) != pq_hash_bytes("abc", 3, 2));
+    /* every length class: one flipped bit anywhere changes the hash */
+    uint8_t buf[40] = {0};
+    for (size_t n = 1; n <= sizeof buf; n++)
+        for (size_t bit = 0; bit < n * 8; bit += 3) {
+            uint64_t h0 = pq_hash_bytes(buf, n, 7);
+            buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            uint64_t h1 = pq_hash_bytes(buf, n, 7);
+            buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            if (h0 == h1)
+                printf("    length %zu bit %zu: same hash\n", n, bit);
+            CHECK(h0 != h1);
+        }
 }
 
 /* ---- whole files ----------------------------------------------------------------------------- */
@@ -1003,14 +1016,32 @@ TEST(pages_start_at_rows_and_row_groups_split)
     CHECK_EQ_INT(st.cols[LOGS_LOG_ATTRS_KEY].value_count, entries);
     pq_file_stats_free(&st);
 
-    /* one row group: TraceId (unique per row) fills a 40000-byte dictionary, then goes PLAIN */
+    /* A unique column (TraceId) is not worth a dictionary: PLAIN from the first page, no
+     * dictionary page at all. */
     o.page_bytes = 100;
     o.row_group_bytes = 1 << 30;
-    o.dict_max_bytes = 40000;
+    o.dict_max_bytes = 8000;
+    td = tp = 0;
     CHECK_EQ_INT(run_pages_check(&table_logs, &o, &b, LOGS_TRACE_ID, &td, &tp, &nrg, &st), 0);
     CHECK_EQ_INT(nrg, 1);
+    CHECK(td == 0 && tp > 0);
+    pq_file_stats_free(&st);
+    batch_free(&b);
+
+    /* Bodies repeat four times each: the first pages take the dictionary, which then passes
+     * 8000 bytes, and the rest of the chunk goes PLAIN. */
+    batch_init_safe(&b, &table_logs);
+    for (uint32_t i = 0; i < 3000; i++) {
+        snprintf(body, sizeof body, "message number %u", i / 4);
+        CHECK_EQ_INT(put_log_row(&b, i, body, 1), 0);
+    }
+    td = tp = 0;
+    CHECK_EQ_INT(run_pages_check(&table_logs, &o, &b, LOGS_BODY, &td, &tp, &nrg, &st), 0);
+    CHECK_EQ_INT(nrg, 1);
     CHECK(td > 0 && tp > 0);
-    CHECK_EQ_MEM(st.cols[LOGS_TRACE_ID].max.data, 32, "00000000000000000000000000000bb7", 32);
+    /* byte order: "99" sorts above "749" */
+    CHECK_EQ_MEM(st.cols[LOGS_BODY].max.data, st.cols[LOGS_BODY].max.len, "message number 99", 17);
+    CHECK_EQ_MEM(st.cols[LOGS_BODY].min.data, st.cols[LOGS_BODY].min.len, "message number 0", 16);
     pq_file_stats_free(&st);
     batch_free(&b);
 }
