@@ -85,4 +85,9 @@ int schema_leaf_index(const table_schema_t *s, const char *dotted_path);
     {n, REP_REQUIRED, PT_GROUP, LT_LIST, 1, id}, \
     {"list", REP_REPEATED, PT_GROUP, LT_NONE, 1, -1}
 
+/* A map<string,string> as a field of a struct inside a list: same shape, other ids. */
+#define S_LIST_ELEM_I64(id)  {"element", REP_REQUIRED, PT_INT64, LT_INT64, 0, id}
+#define S_LIST_ELEM_F64(id)  {"element", REP_REQUIRED, PT_DOUBLE, LT_NONE, 0, id}
+#define S_LIST_ELEM_STRUCT(nfields, id) {"element", REP_REQUIRED, PT_GROUP, LT_NONE, nfields, id}
+
 #endif
