@@ -25,4 +25,17 @@ typedef struct {
 int otlp_logs_decode_pb(const uint8_t *data, size_t len, table_batch_t *logs, otlp_decode_ctx_t *ctx,
                         err_t *err);
 
+/* ExportTraceServiceRequest (protobuf) -> rows of the traces table. */
+int otlp_traces_decode_pb(const uint8_t *data, size_t len, table_batch_t *traces, otlp_decode_ctx_t *ctx,
+                          err_t *err);
+
+/* The five metrics tables, in this order, for otlp_metrics_decode_pb. */
+enum { MT_GAUGE, MT_SUM, MT_HISTOGRAM, MT_EXP_HISTOGRAM, MT_SUMMARY, MT_COUNT };
+
+/* ExportMetricsServiceRequest (protobuf) -> rows of up to five tables (out[MT_*], each
+ * initialised with its schema). A data point without a value is dropped and counted in
+ * ctx->rejected (with ctx->reject_msg); the rest of the request is kept. */
+int otlp_metrics_decode_pb(const uint8_t *data, size_t len, table_batch_t *out[MT_COUNT], otlp_decode_ctx_t *ctx,
+                           err_t *err);
+
 #endif
