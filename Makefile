@@ -6,7 +6,9 @@ VERSION := $(shell cat VERSION)
 BUILD_ID := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-DEFS    := -D_GNU_SOURCE -DOTLP2PARQUET_VERSION='"$(VERSION)"' -DOTLP2PARQUET_BUILD='"$(BUILD_ID)"'
+DEFS    := -D_GNU_SOURCE
+# only src/util/version.c sees these, so a new commit recompiles one file
+VERSION_DEFS := -DOTLP2PARQUET_VERSION='"$(VERSION)"' -DOTLP2PARQUET_BUILD='"$(BUILD_ID)"'
 CFLAGS_COMMON := -std=c11 $(WARN) $(DEFS) -Isrc -MMD -MP
 LIBS    := -lmicrohttpd -lzstd -lsnappy -lz -lpthread -lm
 
@@ -36,38 +38,62 @@ FUZZ_FLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=fuzzer-no-link,address,undefine
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
+.DEFAULT_GOAL := all
+# `make V=1` shows the full compiler command lines
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+# version.o is rebuilt whenever the version or the commit changes
+VERSION_STAMP := build/version.stamp
+$(shell mkdir -p build; echo '$(VERSION_DEFS)' | cmp -s - $(VERSION_STAMP) || echo '$(VERSION_DEFS)' > $(VERSION_STAMP))
+$(REL_DIR)/src/util/version.o $(SAN_DIR)/obj/src/util/version.o $(FUZZ_DIR)/obj/src/util/version.o: $(VERSION_STAMP)
+$(REL_DIR)/src/util/version.o $(SAN_DIR)/obj/src/util/version.o $(FUZZ_DIR)/obj/src/util/version.o: EXTRA_DEFS := $(VERSION_DEFS)
+
 .PHONY: all run test deps test-deps unit fuzz fuzz-smoke e2e tools clean
 all: build/otlp2parquet
 
 build/otlp2parquet: $(REL_OBJS)
-	$(CC) $(REL_FLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(REL_FLAGS) -o $@ $^ $(LIBS)
 
 $(REL_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_FLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(REL_FLAGS) $(EXTRA_DEFS) -c -o $@ $<
 
 $(SAN_DIR)/otlp2parquet: $(SAN_OBJS)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
 $(SAN_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(SAN_FLAGS) $(EXTRA_DEFS) -c -o $@ $<
 
 $(SAN_DIR)/tests/%: tests/unit/%.c tests/unit/check.h $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(LIBS)
 
 build/tools/%: tests/tools/%.c $(filter-out $(REL_DIR)/src/main.o,$(REL_OBJS))
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_FLAGS) -o $@ $< $(filter-out $(REL_DIR)/src/main.o,$(REL_OBJS)) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(REL_FLAGS) -o $@ $< $(filter-out $(REL_DIR)/src/main.o,$(REL_OBJS)) $(LIBS)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(EXTRA_DEFS) -c -o $@ $<
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
 
 deps:
 	@scripts/ensure-deps.sh build

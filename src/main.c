@@ -12,6 +12,7 @@
 #include "storage/storage.h"
 #include "table/tables.h"
 #include "util/log.h"
+#include "util/version.h"
 
 static void usage(FILE *out)
 {
@@ -31,7 +32,7 @@ static void usage(FILE *out)
             "  --log-level L         sets OTLP2PARQUET_LOG_LEVEL\n"
             "  -q, --quiet           convert: no summary line\n"
             "\n",
-            OTLP2PARQUET_VERSION);
+            otlp2parquet_version);
     if (out == stdout)
         config_print_help();
 }
@@ -84,7 +85,7 @@ static int run(int argc, char **argv, char **files)
             return 0;
         }
         if (!strcmp(a, "--version")) {
-            printf("otlp2parquet version %s (build %s)\n", OTLP2PARQUET_VERSION, OTLP2PARQUET_BUILD);
+            printf("otlp2parquet version %s (build %s)\n", otlp2parquet_version, otlp2parquet_build);
             return 0;
         }
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -180,7 +181,7 @@ static int run(int argc, char **argv, char **files)
             .ingest = ing,
             .storage = storage,
         };
-        log_msg(LOG_INFO, "otlp2parquet %s listening on %s, writing Parquet to %s", OTLP2PARQUET_VERSION,
+        log_msg(LOG_INFO, "otlp2parquet %s listening on %s, writing Parquet to %s", otlp2parquet_version,
                 cfg.listen_addr, cfg.storage_path);
         if (http_serve_until_signal(&hcfg, &err)) {
             log_msg(LOG_ERROR, "server: %s", err.msg);

@@ -409,7 +409,8 @@ static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_
         payload = e->zbody.data;
         plen = e->zbody.len;
     }
-    if (e->body.len > INT32_MAX || plen > INT32_MAX) {
+    /* the offset index stores header plus payload in an i32: leave room for the header */
+    if (e->body.len > INT32_MAX - 4096 || plen > INT32_MAX - 4096) {
         leaf_name(col->leaf, name, sizeof name);
         return err_set(err, ERR_TOO_LARGE, "parquet: column %s: a page of %zu bytes passes the 2 GiB page limit",
                        name, e->body.len);

@@ -7,24 +7,17 @@
 #include "parquet/chunk.h"
 #include "parquet/footer.h"
 #include "parquet/rle.h"
+#include "util/version.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the Parquet writer copies batch values in host order: little-endian hosts only"
 #endif
 
-#ifndef OTLP2PARQUET_VERSION
-#define OTLP2PARQUET_VERSION "unknown"
-#endif
-#ifndef OTLP2PARQUET_BUILD
-#define OTLP2PARQUET_BUILD "unknown"
-#endif
 
 #define DEFAULT_ROW_GROUP_BYTES ((size_t)128 << 20)
 #define DEFAULT_PAGE_BYTES ((size_t)1 << 20)
 #define DEFAULT_DICT_BYTES ((size_t)1 << 20)
 
-static const char default_created_by[] =
-    "otlp2parquet version " OTLP2PARQUET_VERSION " (build " OTLP2PARQUET_BUILD ")";
 
 void pq_options_default(pq_options_t *o)
 {
@@ -34,7 +27,7 @@ void pq_options_default(pq_options_t *o)
     o->row_group_bytes = DEFAULT_ROW_GROUP_BYTES;
     o->page_bytes = DEFAULT_PAGE_BYTES;
     o->dict_max_bytes = DEFAULT_DICT_BYTES;
-    o->created_by = default_created_by;
+    o->created_by = otlp2parquet_created_by;
 }
 
 void pq_file_stats_free(pq_file_stats_t *s)
@@ -323,7 +316,7 @@ int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
     else
         pq_options_default(&opt);
     if (!opt.created_by)
-        opt.created_by = default_created_by;
+        opt.created_by = otlp2parquet_created_by;
     if (!opt.row_group_bytes)
         opt.row_group_bytes = DEFAULT_ROW_GROUP_BYTES;
     if (!opt.page_bytes)
