@@ -421,3 +421,42 @@ def test_sigterm_is_not_held_up_by_idle_connections(start_server):
     assert time.monotonic() - t0 < 15
     idle_new.close()
     keep.close()
+
+
+def _ld(field, payload):
+    """A length-delimited protobuf field."""
+    n, head = len(payload), bytes([(field << 3) | 2])
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            break
+    return head + bytes(out) + payload
+
+
+def _deep_kvlist_request(depth):
+    """ExportLogsServiceRequest whose one record's body is a kvlist nested `depth` deep."""
+    value = _ld(1, b"leaf")  # AnyValue.string_value
+    for _ in range(depth):
+        kv = _ld(1, b"k") + _ld(2, value)  # KeyValue {key, value}
+        value = _ld(6, _ld(1, kv))  # AnyValue.kvlist_value = KeyValueList {values}
+    record = _ld(5, value)  # LogRecord.body
+    return _ld(1, _ld(2, _ld(2, record)))  # resource_logs.scope_logs.log_records
+
+
+def test_hostile_protobuf_over_http(server):
+    cases = [
+        (b"\x0a" + b"\xff" * 10 + b"\x01", "varint"),  # an 11-byte varint
+        (_deep_kvlist_request(1000), "resourceLogs[0].scopeLogs[0].logRecords[0].body"),
+        (_ld(1, _ld(2, _ld(2, b"\x4a\x0f" + b"\x01" * 15))),
+         "logs request: resourceLogs[0].scopeLogs[0].logRecords[0].traceId: 15 bytes, want 16"),
+    ]
+    for body, named in cases:
+        r = server.post("/v1/logs", body)
+        msg = assert_status_pb(r, 400, INVALID_ARGUMENT)
+        assert named in msg, (named, msg)
+    # 64 levels are fine, as the limit says
+    assert server.post("/v1/logs", _deep_kvlist_request(60)).status == 200
+    assert len([f for f in all_files(server.data_dir) if f.endswith(".parquet")]) == 1
