@@ -108,22 +108,11 @@ static inline uint64_t load64(const uint8_t *p)
     return v;
 }
 
-static void leaf_name(const schema_leaf_t *l, char *out, size_t cap)
-{
-    size_t at = 0;
-    out[0] = 0;
-    for (int k = 0; k < l->depth && at + 1 < cap; k++) {
-        int n = snprintf(out + at, cap - at, "%s%s", k ? "." : "", l->path[k]);
-        if (n < 0)
-            break;
-        at += (size_t)n;
-    }
-}
 
 static int nomem(err_t *err, const column_t *col)
 {
     char name[256];
-    leaf_name(col->leaf, name, sizeof name);
+    schema_leaf_dotted(col->leaf, name, sizeof name);
     return err_set(err, ERR_NOMEM, "parquet: column %s: out of memory", name);
 }
 
@@ -403,7 +392,7 @@ static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_
     if (e->comp.codec != PQ_UNCOMPRESSED) {
         e->zbody.len = 0;
         if (pq_compress(&e->comp, e->body.data, e->body.len, &e->zbody, err)) {
-            leaf_name(col->leaf, name, sizeof name);
+            schema_leaf_dotted(col->leaf, name, sizeof name);
             return err_prefix(err, "parquet: column %s", name);
         }
         payload = e->zbody.data;
@@ -411,7 +400,7 @@ static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_
     }
     /* the offset index stores header plus payload in an i32: leave room for the header */
     if (e->body.len > INT32_MAX - 4096 || plen > INT32_MAX - 4096) {
-        leaf_name(col->leaf, name, sizeof name);
+        schema_leaf_dotted(col->leaf, name, sizeof name);
         return err_set(err, ERR_TOO_LARGE, "parquet: column %s: a page of %zu bytes passes the 2 GiB page limit",
                        name, e->body.len);
     }
@@ -446,7 +435,7 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
         uint32_t p1 = page_extent(e, col, ix, rows, p0, r1, dict_mode, lvl_bits, &nl, &nv);
         if (nl > PAGE_MAX_LEVELS) {
             char name[256];
-            leaf_name(leaf, name, sizeof name);
+            schema_leaf_dotted(leaf, name, sizeof name);
             return err_set(err, ERR_TOO_LARGE, "parquet: column %s: one row holds %llu entries, more than a page takes",
                            name, (unsigned long long)nl);
         }

@@ -1,5 +1,7 @@
 #include "parquet/stats.h"
 
+#include "util/utf8.h"
+
 #include "table/schema.h"
 
 void stats_merge(pq_stats_t *dst, const pq_stats_t *src, int type)
@@ -40,62 +42,6 @@ void stats_merge(pq_stats_t *dst, const pq_stats_t *src, int type)
     dst->has = 1;
 }
 
-/* Length of the UTF-8 sequence at p[0..n) and its code point, or 0 when it is not valid
- * (overlong forms, surrogates and values past U+10FFFF included). */
-static size_t utf8_char(const uint8_t *p, size_t n, uint32_t *cp)
-{
-    uint8_t b = p[0];
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    }
-    size_t len;
-    uint32_t c, min;
-    if ((b & 0xE0) == 0xC0)
-        len = 2, c = b & 0x1F, min = 0x80;
-    else if ((b & 0xF0) == 0xE0)
-        len = 3, c = b & 0x0F, min = 0x800;
-    else if ((b & 0xF8) == 0xF0)
-        len = 4, c = b & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-static size_t utf8_put(uint8_t *out, uint32_t c)
-{
-    if (c < 0x80) {
-        out[0] = (uint8_t)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (c >> 6));
-        out[1] = (uint8_t)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (c >> 12));
-        out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (c >> 18));
-    out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* The longest prefix of whole characters within limit bytes; -1 when the text up to there is
  * not valid UTF-8 (the caller then cuts bytes). */
 static long utf8_prefix(const uint8_t *p, size_t n, size_t limit)
@@ -103,7 +49,7 @@ static long utf8_prefix(const uint8_t *p, size_t n, size_t limit)
     size_t at = 0;
     while (at < n) {
         uint32_t cp;
-        size_t len = utf8_char(p + at, n - at, &cp);
+        size_t len = utf8_decode(p + at, n - at, &cp);
         if (!len)
             return -1;
         if (at + len > limit)
@@ -144,11 +90,11 @@ size_t stats_trunc_max(const uint8_t *p, size_t n, size_t limit, uint8_t *out)
             while (start > 0 && (p[start] & 0xC0) == 0x80)
                 start--;
             uint32_t cp;
-            utf8_char(p + start, end - start, &cp);
+            utf8_decode(p + start, end - start, &cp);
             uint32_t next = cp + 1 == 0xD800 ? 0xE000 : cp + 1;
             if (next <= 0x10FFFF) {
                 memcpy(out, p, start);
-                return start + utf8_put(out + start, next);
+                return start + utf8_encode(out + start, next);
             }
             end = start;
         }

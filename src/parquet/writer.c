@@ -42,17 +42,6 @@ void pq_file_stats_free(pq_file_stats_t *s)
     memset(s, 0, sizeof *s);
 }
 
-static void leaf_path(const schema_leaf_t *l, char *out, size_t cap)
-{
-    size_t at = 0;
-    out[0] = 0;
-    for (int k = 0; k < l->depth && at + 1 < cap; k++) {
-        int n = snprintf(out + at, cap - at, "%s%s", k ? "." : "", l->path[k]);
-        if (n < 0)
-            break;
-        at += (size_t)n;
-    }
-}
 
 static size_t value_width(int type)
 {
@@ -71,7 +60,7 @@ static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t n
                         pq_colidx_t *ix, uint32_t **own_lvl, uint32_t **own_val, err_t *err)
 {
     char name[256];
-    leaf_path(leaf, name, sizeof name);
+    schema_leaf_dotted(leaf, name, sizeof name);
     ix->lvl = ix->val = NULL;
     if (c->leaf != leaf)
         return err_set(err, ERR_INTERNAL, "parquet: column %s: the batch column belongs to another schema", name);

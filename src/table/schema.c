@@ -1,5 +1,6 @@
 #include "table/schema.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Walks one element and its subtree, appending leaves; returns the index after the subtree. */
@@ -70,4 +71,16 @@ int schema_leaf_index(const table_schema_t *s, const char *dotted)
             return l;
     }
     return -1;
+}
+
+void schema_leaf_dotted(const schema_leaf_t *l, char *out, size_t cap)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (int k = 0; k < l->depth && at + 1 < cap; k++) {
+        int n = snprintf(out + at, cap - at, "%s%s", k ? "." : "", l->path[k]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
 }

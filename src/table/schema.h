@@ -62,6 +62,9 @@ int schema_init(table_schema_t *s);
 /* Index of the leaf whose dotted path (e.g. "ResourceAttributes.key_value.key") matches, or -1. */
 int schema_leaf_index(const table_schema_t *s, const char *dotted_path);
 
+/* Writes the leaf's dotted path ("Events.list.element.Name") into out, cut to fit. */
+void schema_leaf_dotted(const schema_leaf_t *l, char *out, size_t cap);
+
 /* Element constructors, so schema tables read like the DESIGN. */
 #define S_STR(n, id)      {n, REP_REQUIRED, PT_BYTE_ARRAY, LT_STRING, 0, id}
 #define S_OSTR(n, id)     {n, REP_OPTIONAL, PT_BYTE_ARRAY, LT_STRING, 0, id}
