@@ -1,12 +1,17 @@
 """Shared fixtures of the end-to-end tests: the otlp2parquet binary (the ASan+UBSan build unless
 OTLP2PARQUET_BIN says otherwise), a server started on a free loopback port with its own data
-folder, and readers of what it wrote."""
+folder, readers of what it wrote, and a recording proxy that keeps a copy of every request a
+client sends through it."""
 
 import glob
+import gzip
+import http.client
+import http.server
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +21,12 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("OTLP2PARQUET_BIN", os.path.join(ROOT, "build", "asan", "otlp2parquet"))
 TOOLS = os.environ.get("OTLP2PARQUET_TOOLS", os.path.join(ROOT, "build", "tools"))
+CACHE = os.environ.get("OTLP2PARQUET_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "otlp2parquet"))
+# installed by scripts/ensure-deps.sh test
+TELEMETRYGEN = os.environ.get("TELEMETRYGEN", os.path.join(CACHE, "bin", "telemetrygen"))
+
+# A server whose buffers are flushed after one second (a 200 only means "buffered").
+FAST_FLUSH = {"OTLP2PARQUET_BATCH_MAX_AGE_SECS": 1}
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
 
@@ -107,6 +118,20 @@ class Server:
     def parquet_files(self, table="*"):
         return sorted(glob.glob(os.path.join(self.data_dir, table, "**", "*.parquet"), recursive=True))
 
+    def rows_on_disk(self, table):
+        import pyarrow.parquet as pq
+        return sum(pq.read_metadata(f).num_rows for f in self.parquet_files(table))
+
+    def wait_for_rows(self, want, timeout=30):
+        """Waits until the files hold `want` = {table: rows} (a flush by age or size); returns
+        {table: rows} as last seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = {t: self.rows_on_disk(t) for t in want}
+            if seen == want or time.monotonic() > deadline:
+                return seen
+            time.sleep(0.1)
+
 
 @pytest.fixture
 def start_server(tmp_path):
@@ -138,3 +163,92 @@ def run_bin(args, **env):
     p = subprocess.run([BIN] + list(args), env=clean_env(**env), capture_output=True, text=True, timeout=600)
     assert_no_sanitizer_report(p.stdout + p.stderr)
     return p
+
+
+class RecordingProxy:
+    """An HTTP proxy in front of a server that keeps every request it forwards: (method, path,
+    headers, body with any gzip Content-Encoding undone) in .requests, and the upstream answer's
+    status in .statuses. For clients whose payloads the test cannot build itself (telemetrygen)
+    or should not trust itself to know (the SDK exporters)."""
+
+    def __init__(self, upstream_port):
+        proxy = self
+        self.requests = []
+        self.statuses = []
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    parts = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0], 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            break
+                        parts.append(self.rfile.read(size))
+                        self.rfile.readline()
+                    body = b"".join(parts)
+                else:
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "connection", "keep-alive", "transfer-encoding")}
+                plain = body
+                if self.headers.get("Content-Encoding", "").lower() in ("gzip", "x-gzip"):
+                    plain = gzip.decompress(body)
+                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+                try:
+                    conn.request("POST", self.path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    rbody = resp.read()
+                    rheaders = resp.getheaders()
+                    status = resp.status
+                finally:
+                    conn.close()
+                with proxy.lock:
+                    proxy.requests.append((self.command, self.path, headers, plain))
+                    proxy.statuses.append(status)
+                self.send_response(status)
+                for k, v in rheaders:
+                    if k.lower() not in ("connection", "content-length", "transfer-encoding", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(rbody)))
+                self.end_headers()
+                self.wfile.write(rbody)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.endpoint = f"127.0.0.1:{self.port}"
+        self.url = f"http://{self.endpoint}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def bodies(self, path):
+        with self.lock:
+            return [b for _m, p, _h, b in self.requests if p == path]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def recording_proxy():
+    """Factory: recording_proxy(server) -> RecordingProxy in front of it."""
+    proxies = []
+
+    def make(server):
+        p = RecordingProxy(server.port)
+        proxies.append(p)
+        return p
+
+    yield make
+    for p in proxies:
+        p.close()
