@@ -265,6 +265,12 @@ def build_traces_request(n, rng):
             ln.span_id = rng.randbytes(8)
             ln.trace_state = TRACE_STATES[(i + li) % len(TRACE_STATES)]
             ln.attributes.extend(attrs_of_every_kind(i * 3 + li, "link"))
+    # the edges: a kind and a status code outside their enums, an end before the start, no end
+    edge = scopes[0]
+    for j, (kind, code, end) in enumerate([(9, 7, BASE_NS + 10), (2, 1, BASE_NS - 10), (1, 2, 0)]):
+        s = edge.spans.add(trace_id=rng.randbytes(16), span_id=rng.randbytes(8), name=f"edge-{j}", kind=kind,
+                           start_time_unix_nano=BASE_NS + j, end_time_unix_nano=end)
+        s.status.code = code
     return req
 
 
@@ -380,6 +386,15 @@ def build_metrics_request(rng, points=6):
                     p.quantile_values.add(quantile=q, value=q * 10 + k)
                 p.flags = k % 2
                 p.attributes.extend(attrs_of_every_kind(base + k + 4, "pt"))
+            # the edges: counts past 2^63-1, flags past 2^31, an exemplar without a value, a
+            # metric without data
+            x = sm.metrics.add(name=f"edge.hist.{ri}.{si}")
+            x.histogram.aggregation_temporality = 2
+            p = x.histogram.data_points.add(time_unix_nano=ts(0) + 5, count=2**64 - 1, flags=0xFFFFFFFF)
+            p.explicit_bounds.append(1.0)
+            p.bucket_counts.extend([2**64 - 1, 2**63])
+            p.exemplars.add(time_unix_nano=ts(0) + 6, span_id=rng.randbytes(8), trace_id=rng.randbytes(16))
+            sm.metrics.add(name=f"edge.nodata.{ri}.{si}", description="no data field")
     return req
 
 
@@ -453,6 +468,31 @@ def us(ns):
     return ns // 1000
 
 
+INT64_MAX = 2**63 - 1
+
+
+def int32_bits(u):
+    """A uint32 (flags) in an int32 column, bit for bit."""
+    return u - 2**32 if u >= 2**31 else u
+
+
+def saturated(u):
+    """An unsigned 64-bit count in a long column: at most 2^63-1."""
+    return min(u, INT64_MAX)
+
+
+def span_kind_text(k):
+    return SPAN_KIND_TEXT[k] if 0 <= k < len(SPAN_KIND_TEXT) else "Unspecified"
+
+
+def status_code_text(c):
+    return STATUS_CODE_TEXT[c] if 0 <= c < len(STATUS_CODE_TEXT) else "Unset"
+
+
+def duration(start, end):
+    return min(end - start, INT64_MAX) if end >= start else 0
+
+
 def logs_rows(req):
     """{"logs": rows}; Timestamp/ObservedTimestamp None where the receive time stands in."""
     rows = []
@@ -465,7 +505,7 @@ def logs_rows(req):
                 rows.append({
                     "Timestamp": us(ts) if ts else None,
                     "ObservedTimestamp": us(r.observed_time_unix_nano) if r.observed_time_unix_nano else None,
-                    "TraceId": r.trace_id.hex(), "SpanId": r.span_id.hex(), "TraceFlags": r.flags,
+                    "TraceId": r.trace_id.hex(), "SpanId": r.span_id.hex(), "TraceFlags": int32_bits(r.flags),
                     "SeverityText": r.severity_text, "SeverityNumber": r.severity_number,
                     "Body": anyvalue_text(r.body) if r.HasField("body") else None,
                     "EventName": r.event_name, "ServiceName": svc, "ResourceAttributes": res_attrs,
@@ -486,11 +526,11 @@ def traces_rows(req):
                 rows.append({
                     "Timestamp": us(s.start_time_unix_nano), "TraceId": s.trace_id.hex(), "SpanId": s.span_id.hex(),
                     "ParentSpanId": s.parent_span_id.hex(), "TraceState": s.trace_state, "SpanName": s.name,
-                    "SpanKind": SPAN_KIND_TEXT[s.kind], "ServiceName": svc, "ResourceAttributes": res_attrs,
+                    "SpanKind": span_kind_text(s.kind), "ServiceName": svc, "ResourceAttributes": res_attrs,
                     "ResourceSchemaUrl": rs.schema_url, "ScopeName": ss.scope.name, "ScopeVersion": ss.scope.version,
                     "ScopeAttributes": attrs_map(ss.scope.attributes), "SpanAttributes": attrs_map(s.attributes),
-                    "Duration": s.end_time_unix_nano - s.start_time_unix_nano,
-                    "StatusCode": STATUS_CODE_TEXT[s.status.code], "StatusMessage": s.status.message,
+                    "Duration": duration(s.start_time_unix_nano, s.end_time_unix_nano),
+                    "StatusCode": status_code_text(s.status.code), "StatusMessage": s.status.message,
                     "Events": [{"Timestamp": us(e.time_unix_nano), "Name": e.name,
                                 "Attributes": attrs_map(e.attributes)} for e in s.events],
                     "Links": [{"TraceId": ln.trace_id.hex(), "SpanId": ln.span_id.hex(), "TraceState": ln.trace_state,
@@ -510,7 +550,7 @@ def number_value(p):
 
 
 def exemplar_rows(exemplars):
-    return [{"Timestamp": us(e.time_unix_nano), "Value": number_value(e), "TraceId": e.trace_id.hex(),
+    return [{"Timestamp": us(e.time_unix_nano), "Value": number_value(e) if e.WhichOneof("value") else 0.0, "TraceId": e.trace_id.hex(),
              "SpanId": e.span_id.hex(), "FilteredAttributes": attrs_map(e.filtered_attributes)} for e in exemplars]
 
 
@@ -540,7 +580,7 @@ def metrics_rows(req):
                         "MetricUnit": m.unit, "ResourceAttributes": res_attrs, "ResourceSchemaUrl": rm.schema_url,
                         "ScopeName": sm.scope.name, "ScopeVersion": sm.scope.version,
                         "ScopeAttributes": attrs_map(sm.scope.attributes), "ScopeSchemaUrl": sm.schema_url,
-                        "Attributes": attrs_map(p.attributes), "Flags": p.flags,
+                        "Attributes": attrs_map(p.attributes), "Flags": int32_bits(p.flags),
                     }
                     if kind in ("gauge", "sum"):
                         row["Value"] = number_value(p)
@@ -551,20 +591,21 @@ def metrics_rows(req):
                             row["AggregationTemporality"] = data.aggregation_temporality
                             row["IsMonotonic"] = data.is_monotonic
                     elif kind == "histogram":
-                        row.update({"Count": p.count, "Sum": _opt(p, "sum"), "BucketCounts": list(p.bucket_counts),
+                        row.update({"Count": saturated(p.count), "Sum": _opt(p, "sum"),
+                                    "BucketCounts": [saturated(c) for c in p.bucket_counts],
                                     "ExplicitBounds": list(p.explicit_bounds), "Min": _opt(p, "min"),
                                     "Max": _opt(p, "max"), "AggregationTemporality": data.aggregation_temporality})
                     elif kind == "exponential_histogram":
-                        row.update({"Count": p.count, "Sum": _opt(p, "sum"), "Scale": p.scale,
-                                    "ZeroCount": p.zero_count, "ZeroThreshold": p.zero_threshold,
+                        row.update({"Count": saturated(p.count), "Sum": _opt(p, "sum"), "Scale": p.scale,
+                                    "ZeroCount": saturated(p.zero_count), "ZeroThreshold": p.zero_threshold,
                                     "PositiveOffset": p.positive.offset,
-                                    "PositiveBucketCounts": list(p.positive.bucket_counts),
+                                    "PositiveBucketCounts": [saturated(c) for c in p.positive.bucket_counts],
                                     "NegativeOffset": p.negative.offset,
-                                    "NegativeBucketCounts": list(p.negative.bucket_counts),
+                                    "NegativeBucketCounts": [saturated(c) for c in p.negative.bucket_counts],
                                     "Min": _opt(p, "min"), "Max": _opt(p, "max"),
                                     "AggregationTemporality": data.aggregation_temporality})
                     elif kind == "summary":
-                        row.update({"Count": p.count, "Sum": p.sum,
+                        row.update({"Count": saturated(p.count), "Sum": p.sum,
                                     "ValueAtQuantiles": [{"Quantile": q.quantile, "Value": q.value}
                                                          for q in p.quantile_values]})
                     if kind != "summary":
@@ -723,11 +764,37 @@ def canonical_rows(rows, table):
     return sorted((canonical(r, table) for r in rows), key=repr)
 
 
-def assert_rows_equal(actual, expected, table, what=""):
+def _received(row, table, window):
+    """A logs row whose ObservedTimestamp is within the receive window, with it (and Timestamp,
+    when equal) replaced by None: the form of an expected row whose receive time stands in."""
+    lo, hi = window
+    r = dict(row)
+    if table == "logs" and r["ObservedTimestamp"] is not None and lo <= r["ObservedTimestamp"] <= hi:
+        if r["Timestamp"] == r["ObservedTimestamp"]:
+            r["Timestamp"] = None
+        r["ObservedTimestamp"] = None
+    return r
+
+
+def assert_rows_equal(actual, expected, table, what="", received=None):
     """Field-by-field comparison of two row lists (order ignored); on a difference, names the
-    first differing row and column."""
-    a = canonical_rows(actual, table)
+    first differing row and column. received=(first, last) epoch µs: the window in which the
+    server received the data, for expected logs rows whose receive time stands in (None)."""
+    import collections
     e = canonical_rows(expected, table)
+    if received:
+        want = collections.Counter(e)
+        a = []
+        for r in actual:
+            c = canonical(r, table)
+            if want[c] > 0:
+                want[c] -= 1
+            else:
+                c = canonical(_received(r, table, received), table)
+            a.append(c)
+        a.sort(key=repr)
+    else:
+        a = canonical_rows(actual, table)
     assert len(a) == len(e), f"{table}{what}: {len(a)} rows, want {len(e)}"
     if a == e:
         return
