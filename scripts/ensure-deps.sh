@@ -2,7 +2,8 @@
 # Installs what building and testing need, once per machine, and skips each step when it is
 # already done. Caches live outside the checkout so a fresh clone (what CI runs) reuses them.
 #   scripts/ensure-deps.sh build   Debian packages for compiling the program
-#   scripts/ensure-deps.sh test    the above, plus the test tools and the Python virtualenv
+#   scripts/ensure-deps.sh test    the above, plus the test tools, the Python virtualenv and
+#                                  telemetrygen (built with Go into $cache/bin)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${OTLP2PARQUET_CACHE:-$HOME/.cache/otlp2parquet}
@@ -38,8 +39,28 @@ venv_ensure() {
   echo "$want" >"$stamp"
 }
 
+# telemetrygen, the OpenTelemetry Collector's load generator, which the end-to-end tests run as
+# a real OTLP/HTTP client. Built from source with `go install`; Debian's golang-go is used when
+# there is no Go yet (GOTOOLCHAIN=auto lets an older go fetch the toolchain the module needs).
+telemetrygen_version=v0.161.0
+telemetrygen_ensure() {
+  local bin="$cache/bin/telemetrygen"
+  [ -x "$bin" ] && return 0
+  local go
+  go=$(command -v go || true)
+  [ -z "$go" ] && [ -x /usr/local/go/bin/go ] && go=/usr/local/go/bin/go
+  if [ -z "$go" ]; then
+    apt_ensure golang-go
+    go=$(command -v go)
+  fi
+  echo "ensure-deps: installing telemetrygen $telemetrygen_version into $cache/bin" >&2
+  mkdir -p "$cache/bin"
+  GOBIN="$cache/bin" GOTOOLCHAIN=${GOTOOLCHAIN:-auto} GOFLAGS=${GOFLAGS:--buildvcs=false} \
+    "$go" install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$telemetrygen_version"
+}
+
 case "${1:-build}" in
   build) apt_ensure $build_pkgs ;;
-  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure ;;
+  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure; telemetrygen_ensure ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
