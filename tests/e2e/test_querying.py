@@ -18,7 +18,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from conftest import ROOT, run_bin
-from otlp_values import BASE_NS, expected_rows, kv, merge_expected
+from otlp_values import BASE_NS, kv, merge_expected
 
 DOC = os.path.join(ROOT, "docs", "querying.md")
 QUERY_RE = re.compile(r"<!-- query: (\w+) -->\s*```sql\n(.*?)```", re.S)

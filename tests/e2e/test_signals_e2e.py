@@ -27,17 +27,17 @@ import random
 import subprocess
 import time
 
+import pyarrow.parquet as pq
 import pytest
 from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest, ExportLogsServiceResponse
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (ExportMetricsServiceRequest,
-                                                                          ExportMetricsServiceResponse)
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from conftest import FAST_FLUSH, TELEMETRYGEN, run_bin
 from otlp_values import (BASE_NS, REQUEST_CLASSES, SIGNAL_TABLES, TABLES, assert_rows_equal, build_logs_request,
                          build_metrics_request, build_traces_request, canonical_rows, expected_rows, merge_expected,
-                         ndjson_bytes, otlp_json, otlp_json_bytes, read_rows_duckdb, read_rows_pyarrow, split_request)
+                         ndjson_bytes, otlp_json_bytes, read_rows_duckdb, read_rows_pyarrow, split_request)
 
 PB, JSON, NDJSON = "application/x-protobuf", "application/json", "application/x-ndjson"
 PATH = {"logs": "/v1/logs", "traces": "/v1/traces", "metrics": "/v1/metrics"}
@@ -624,7 +624,6 @@ def test_a_full_buffer_is_written_without_waiting(start_server):
         time.sleep(0.1)
     assert s.rows_on_disk("logs") >= 100, "a buffer of BATCH_MAX_ROWS rows was not written"
     for f in s.parquet_files("logs"):
-        import pyarrow.parquet as pq
         assert pq.read_metadata(f).num_rows <= 100, "a file holds more than BATCH_MAX_ROWS rows"
     assert s.stop() == 0
     assert_rows_equal(read_rows_pyarrow(s.parquet_files("logs"), "logs"), expected_rows(req)["logs"], "logs")
