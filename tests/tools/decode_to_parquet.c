@@ -20,7 +20,7 @@
 #include "util/buf.h"
 #include "util/json_text.h"
 
-static void die(const char *what, const char *detail)
+_Noreturn static void die(const char *what, const char *detail)
 {
     fprintf(stderr, "decode_to_parquet: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
     exit(1);
