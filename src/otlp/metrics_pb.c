@@ -37,7 +37,6 @@
 #include "otlp/decode.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "otlp/attrs.h"
