@@ -82,14 +82,16 @@ static const char *tok_desc(const json_token_t *k, char *out, size_t cap)
         snprintf(out, cap, "%.*s%s", (int)(k->n < max ? k->n : max), (const char *)k->s, k->n > max ? "..." : "");
         return out;
     case JSON_STRING: {
+        /* room kept for the longest item (\u00XX) plus the tail (..." and the NUL) */
+        const size_t item = 6, tail = 5;
         size_t o = 0, i = 0;
         out[o++] = '"';
-        while (i < k->n && i < max && o + 8 < cap) {
+        while (i < k->n && i < max && o + item + tail <= cap) {
             uint8_t c = k->s[i];
             if (c >= 0x80) {
                 /* the reader checked the UTF-8: copy a whole character or stop */
                 size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-                if (i + len > k->n || o + len + 6 >= cap)
+                if (i + len > k->n)
                     break;
                 memcpy(out + o, k->s + i, len);
                 o += len, i += len;

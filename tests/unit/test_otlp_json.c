@@ -1022,6 +1022,11 @@ typedef struct {
     const char *msg; /* the exact message */
 } err_case_t;
 
+#define C10 "\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001"
+#define C40 C10 C10 C10 C10
+#define E8 "\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001"
+#define E32 E8 E8 E8 E8
+
 static const err_case_t ERR_CASES[] = {
     {0, "{'resourceLogs':[{'scopeLogs':[{'logRecords':[{},{},{'timeUnixNano':true}]}]}]}",
      "resourceLogs[0].scopeLogs[0].logRecords[2].timeUnixNano: expected an integer, got true"},
@@ -1122,6 +1127,8 @@ static const err_case_t ERR_CASES[] = {
      "resourceSpans[0].scopeSpans[0].spans[0].kind: unknown Span.SpanKind name \"SPAN_KIND_SERVERS\""},
     {1, "{'resourceSpans':[{'resource':{'entityRefs':[{'idKeys':['a',2]}]}}]}",
      "resourceSpans[0].resource.entityRefs[0].idKeys[1]: expected a string, got 2"},
+    /* control characters are escaped in messages, and the escapes do not overrun them */
+    {1, "'" C40 "'", "expected a JSON object (ExportTraceServiceRequest), got \"" E32 "...\""},
     /* a long string is cut short in the message, at a character boundary */
     {1, "{'resourceSpans':[{'scopeSpans':[{'spans':[{'name':'n','kind':'\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\\n'}]}]}]}",
      "resourceSpans[0].scopeSpans[0].spans[0].kind: unknown Span.SpanKind name \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...\""},
