@@ -438,6 +438,8 @@ static int scalar(tc_t *t, const od_field_t *f, const json_token_t *k, bool alwa
 
 /* ---- structure ---- */
 
+/* Frames are pushed only for an object or array the reader has just opened, so there are never
+ * more than JSON_MAX_DEPTH of them. */
 static frame_t *push(tc_t *t, uint8_t kind)
 {
     frame_t *f = &t->st[t->sp++];
@@ -501,7 +503,6 @@ static int member(tc_t *t, frame_t *m, const json_token_t *key)
         if (v.type != JSON_ARR_BEGIN)
             return type_error(t, "an array", &v);
         pb_path_pop(&t->path); /* elements push their own, with the index */
-        /* m may move no more: frames live in a fixed array */
         frame_t *a = push(t, FR_ARR);
         a->field = f;
         if (f->kind != OD_MESSAGE && od_wire_type(f->kind) != PB_LEN)
