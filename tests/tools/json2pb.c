@@ -127,13 +127,13 @@ int main(int argc, char **argv)
     int rc = 0;
     const uint8_t *data = in.data ? in.data : (const uint8_t *)"";
     if (ndjson) {
-        size_t pos = 0, line_len, lineno = 0;
-        const uint8_t *line;
+        size_t pos = 0, line_len, lineno = 1;
+        const uint8_t *line, *counted = data;
         while (otlp_ndjson_next(data, in.len, &pos, &line, &line_len)) {
-            /* the line number of this line: the newlines before it, plus one */
-            lineno = 1;
-            for (const uint8_t *p = data; p < line; p++)
-                lineno += *p == '\n';
+            /* the line number of this line: one more than the newlines before it (counted
+             * from where the last count stopped, so many lines stay linear) */
+            for (; counted < line; counted++)
+                lineno += *counted == '\n';
             if (otlp_json_to_pb(signal, line, line_len, &out, &err)) {
                 fprintf(stderr, "json2pb: %s: line %zu: %s\n", argv[a + 1], lineno, err.msg);
                 rc = 1;
