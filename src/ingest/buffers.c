@@ -198,27 +198,32 @@ void buffers_free(buffers_t *b)
     free(b);
 }
 
-/* Storage is down: remembered with its message, and probed by the timer with backoff. A probe
- * that fails again (probe = 1) doubles the wait; a failed write only starts the schedule when
- * the storage was up, so that many buffers failing at once do not push the next probe far out.
- * Holds mu. */
+/* Storage is down: remembered with its message, and probed by the timer with backoff. The wait
+ * grows with every failed probe and with every fall from up to down; many buffers failing at
+ * once (already down) do not push the next probe out. Only a successful write starts the
+ * schedule over (mark_up from_write), as a probe can succeed where writes still fail (a folder
+ * below the root, a bucket policy on a prefix). Holds mu. */
 static void mark_down(buffers_t *b, const char *msg, int64_t now, int probe)
 {
     snprintf(b->down_msg, sizeof b->down_msg, "%s", msg);
     if (b->down && !probe)
         return;
-    b->down_failures = b->down ? b->down_failures + 1 : 1;
     b->down = 1;
+    b->down_failures++;
     b->probe_ms = now + backoff_ms(b->down_failures);
     pthread_cond_signal(&b->wake);
 }
 
-/* A write or probe succeeded: the storage works, and what waits for a retry may go now. */
-static void mark_up(buffers_t *b, int64_t now)
+/* The storage works: requests are taken again. After a real write, buffers waiting for a retry
+ * go at once rather than at the end of their backoff. Holds mu. */
+static void mark_up(buffers_t *b, int64_t now, int from_write)
 {
     if (b->down)
-        log_msg(LOG_INFO, "ingest: storage works again; %u buffers waiting for a retry", b->nretry);
+        log_msg(LOG_INFO, "ingest: storage works again (%s); %u buffers waiting for a retry",
+                from_write ? "a write succeeded" : "probe", b->nretry);
     b->down = 0;
+    if (!from_write)
+        return;
     b->down_failures = 0;
     int due = 0;
     for (part_t *p = b->retry; p; p = p->next)
@@ -248,7 +253,7 @@ static void part_write(buffers_t *b, part_t *p)
         b->buffered -= p->acct;
         b->rows_buffered -= p->batch.nrows;
         b->nparts--;
-        mark_up(b, now);
+        mark_up(b, now, 1);
     } else {
         p->failures++;
         wait_ms = backoff_ms(p->failures);
@@ -719,7 +724,7 @@ int buffers_check_storage(buffers_t *b, err_t *err)
     if (rc)
         mark_down(b, err->msg, now, 1);
     else
-        mark_up(b, now);
+        mark_up(b, now, 0);
     pthread_mutex_unlock(&b->mu);
     return rc;
 }
@@ -729,7 +734,7 @@ void buffers_note_write(buffers_t *b, int failed, const err_t *err)
     int64_t now = mono_ms();
     pthread_mutex_lock(&b->mu);
     if (!failed)
-        mark_up(b, now);
+        mark_up(b, now, 1);
     else if (err->code == ERR_UNAVAILABLE)
         mark_down(b, err->msg, now, 0);
     pthread_mutex_unlock(&b->mu);
