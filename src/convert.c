@@ -45,6 +45,19 @@ static int read_all(const char *path, buf_t *out, err_t *err)
     return rc;
 }
 
+/* 1234567 -> "1.2 MB": inputs range from bytes to gigabytes */
+static void human_bytes(uint64_t n, char *out, size_t outlen)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+        v /= 1000;
+        u++;
+    }
+    snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
 static double now_secs(void)
 {
     struct timespec t;
@@ -244,13 +257,14 @@ int convert_files(ingest_t *ing, char *const *files, int nfiles, const convert_o
         ingest_stats_t st;
         ingest_stats(ing, &st);
         double secs = now_secs() - r.start;
-        char rejected[64] = "";
+        char rejected[64] = "", in[32];
         if (r.rejected)
             snprintf(rejected, sizeof rejected, " (%llu rejected)", (unsigned long long)r.rejected);
+        human_bytes(r.bytes_in, in, sizeof in);
         fprintf(stderr,
-                "otlp2parquet convert: %llu records%s from %d of %d files, %.1f MB in %.2f s (%.1f MB/s); "
+                "otlp2parquet convert: %llu records%s from %d of %d files, %s in %.2f s (%.1f MB/s); "
                 "%llu Parquet files, %llu rows written\n",
-                (unsigned long long)r.records, rejected, nfiles - failed, nfiles, (double)r.bytes_in / 1e6, secs,
+                (unsigned long long)r.records, rejected, nfiles - failed, nfiles, in, secs,
                 secs > 0 ? (double)r.bytes_in / 1e6 / secs : 0.0, (unsigned long long)st.files_written,
                 (unsigned long long)st.rows_written);
     }
