@@ -20,8 +20,10 @@
 #define BACKOFF_MAX_MS 15000
 /* The timer looks at least this often, whatever the deadlines say. */
 #define TICK_MAX_MS 1000
-/* buffers_flush_all: attempts per buffer before it gives up, and the pause after the first. */
-#define FINAL_ATTEMPTS 3
+/* buffers_flush_all (shutdown, end of convert): attempts per buffer before it gives up, with
+ * pauses of 250 ms, 500 ms, 1 s, 2 s in between: a short storage hiccup at shutdown costs no
+ * data, a real outage does not hold the exit for long (supervisors allow some 30 s). */
+#define FINAL_ATTEMPTS 5
 #define FINAL_PAUSE_MS 250
 
 typedef struct part {
@@ -586,7 +588,8 @@ int buffers_flush_all(buffers_t *b, err_t *err)
         if (++failures >= FINAL_ATTEMPTS)
             return err_set(err, ERR_UNAVAILABLE, "%llu rows in %u buffers could not be written: %s",
                            (unsigned long long)rows, nretry, msg[0] ? msg : "see the warnings above");
-        struct timespec pause = {0, (long)FINAL_PAUSE_MS * 1000000L * (long)failures};
+        long ms = (long)FINAL_PAUSE_MS << (failures - 1);
+        struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
         while (nanosleep(&pause, &pause) && errno == EINTR) {
         }
     }

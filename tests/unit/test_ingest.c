@@ -304,7 +304,7 @@ TEST(failed_flush_keeps_rows_and_writes_them_once)
     CHECK_EQ_INT(s.rows_buffered, 100);
     CHECK_EQ_INT(s.buffers_retrying, 2);
     CHECK_EQ_INT(s.storage_down, 1);
-    CHECK_EQ_INT(mem_get(m, &m->failed_puts), 6); /* 3 attempts each */
+    CHECK_EQ_INT(mem_get(m, &m->failed_puts), 10); /* 5 attempts each */
     /* while the storage is down, new requests are refused whole */
     CHECK_EQ_INT(post(ing, "x", 5, BASE_NS, "late", &err), -1);
     CHECK_EQ_INT(err.code, ERR_UNAVAILABLE);
