@@ -32,7 +32,7 @@ static void usage(FILE *out)
             "  --log-level L         sets OTLP2PARQUET_LOG_LEVEL\n"
             "  --signal S            convert: the signal of protobuf input (logs, traces, metrics); needed\n"
             "                        when a file name does not say it (JSON input names its signal itself)\n"
-            "  -q, --quiet           convert: no summary line\n"
+            "  -q, --quiet           convert: no progress line, no summary (errors only)\n"
             "\n",
             OTLP2PARQUET_VERSION);
     if (out == stdout)

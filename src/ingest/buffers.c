@@ -451,6 +451,8 @@ static int add_locked(buffers_t *b, prep_t *preps, int nprep, undo_t **undo, siz
 
 int buffers_add(buffers_t *b, table_batch_t *const *batches, int n, err_t *err)
 {
+    if (n > SIGNAL_MAX_TABLES)
+        return err_set(err, ERR_INTERNAL, "ingest: %d batches in one request, at most %d", n, SIGNAL_MAX_TABLES);
     size_t est = 0;
     int nonempty = 0;
     for (int i = 0; i < n; i++) {
