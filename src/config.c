@@ -38,6 +38,7 @@ static const config_key_t keys[] = {
     {"BATCH_MAX_ROWS", K_U64, F(batch_max_rows), "rows buffered per file before a flush (default 200000)", 1, 100000000},
     {"BATCH_MAX_BYTES", K_SIZE, F(batch_max_bytes), "bytes buffered per file before a flush (default 128 MiB)", 1024, (int64_t)1 << 34},
     {"BATCH_MAX_AGE_SECS", K_U32, F(batch_max_age_secs), "seconds a buffer may wait before a flush (default 10)", 0, 86400},
+    {"MAX_BUFFERED_BYTES", K_SIZE, F(max_buffered_bytes), "memory of all batching buffers together; past it requests get 503 (default 4 x BATCH_MAX_BYTES)", 1024, (int64_t)1 << 40},
     {"PARQUET_COMPRESSION", K_CODEC, F(parquet_codec), "zstd | snappy | none (default zstd)", 0, 0},
     {"PARQUET_ZSTD_LEVEL", K_INT, F(parquet_zstd_level), "1..22 (default 3)", 1, 22},
     {"LOG_LEVEL", K_LEVEL, F(log_level), "debug | info | warn | error (default info)", 0, 0},
@@ -318,6 +319,8 @@ int config_load(config_t *c, const char *file, const config_override_t *ov, size
         return -1;
     if (!iceberg_set)
         c->iceberg_enabled = c->iceberg_rest_uri[0] != 0;
+    if (c->max_buffered_bytes == 0) /* not set: follows BATCH_MAX_BYTES, wherever that came from */
+        c->max_buffered_bytes = c->batch_max_bytes <= SIZE_MAX / 4 ? 4 * c->batch_max_bytes : SIZE_MAX;
     if (c->iceberg_enabled && !c->iceberg_rest_uri[0])
         return err_set(err, ERR_CONFIG, "%sICEBERG_ENABLED is true but %sICEBERG_REST_URI is not set", PREFIX, PREFIX);
     if (!strcmp(c->storage_backend, "s3") && !c->s3_bucket[0])

@@ -20,6 +20,7 @@ typedef struct {
     uint64_t batch_max_rows;
     size_t batch_max_bytes;
     uint32_t batch_max_age_secs;
+    size_t max_buffered_bytes; /* all batching buffers together; 0 until loaded: 4 x batch_max_bytes */
     int parquet_codec; /* pq_codec_t */
     int parquet_zstd_level;
     int log_level;

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "convert.h"
 #include "http/server.h"
+#include "ingest/content.h"
 #include "ingest/ingest.h"
 #include "parquet/writer.h"
 #include "storage/storage.h"
@@ -30,7 +31,9 @@ static void usage(FILE *out)
             "  -o, --output DIR      sets OTLP2PARQUET_STORAGE_PATH (also --storage-path)\n"
             "  --compression C       sets OTLP2PARQUET_PARQUET_COMPRESSION (zstd, snappy, none)\n"
             "  --log-level L         sets OTLP2PARQUET_LOG_LEVEL\n"
-            "  -q, --quiet           convert: no summary line\n"
+            "  --signal S            convert: the signal of protobuf input (logs, traces, metrics); needed\n"
+            "                        when a file name does not say it (JSON input names its signal itself)\n"
+            "  -q, --quiet           convert: no progress line, no summary (errors only)\n"
             "\n",
             otlp2parquet_version);
     if (out == stdout)
@@ -69,6 +72,7 @@ static int run(int argc, char **argv, char **files)
     config_override_t ov[16];
     size_t nov = 0;
     int nfiles = 0, quiet = 0;
+    const char *signal_flag = NULL;
 
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
@@ -90,6 +94,14 @@ static int run(int argc, char **argv, char **files)
         }
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
+            continue;
+        }
+        if (!strcmp(a, "--signal")) {
+            if (++i >= argc) {
+                fprintf(stderr, "otlp2parquet: --signal needs logs, traces or metrics\n");
+                return 2;
+            }
+            signal_flag = argv[i];
             continue;
         }
         if (!strcmp(a, "--config")) {
@@ -149,14 +161,28 @@ static int run(int argc, char **argv, char **files)
         fprintf(stderr, "otlp2parquet convert: no input files (try --help)\n");
         return 2;
     }
+    convert_options_t copt = {.signal = -1, .quiet = quiet};
+    if (signal_flag) {
+        if (strcmp(mode, "convert")) {
+            fprintf(stderr, "otlp2parquet: --signal is an option of convert\n");
+            return 2;
+        }
+        copt.signal = signal_parse(signal_flag);
+        if (copt.signal < 0) {
+            fprintf(stderr, "otlp2parquet convert: --signal %s: want logs, traces or metrics\n", signal_flag);
+            return 2;
+        }
+    }
 
     storage_t *storage = storage_fs_open(cfg.storage_path, &err);
     if (!storage) {
         fprintf(stderr, "otlp2parquet: storage: %s\n", err.msg);
         return 1;
     }
-    ingest_config_t icfg = {.storage = storage, .max_payload = cfg.max_payload_bytes};
-    pq_options_default(&icfg.parquet);
+    ingest_config_t icfg;
+    ingest_config_default(&icfg);
+    icfg.storage = storage;
+    icfg.max_payload = cfg.max_payload_bytes;
     icfg.parquet.codec = (pq_codec_t)cfg.parquet_codec;
     icfg.parquet.zstd_level = cfg.parquet_zstd_level;
     static const char *const kv_keys[] = {"otlp2parquet.schema_version"};
@@ -164,6 +190,12 @@ static int run(int argc, char **argv, char **files)
     icfg.parquet.nkv = 1;
     icfg.parquet.kv_keys = kv_keys;
     icfg.parquet.kv_vals = kv_vals;
+    /* the server and convert batch; Lambda will use INGEST_IMMEDIATE */
+    icfg.mode = INGEST_BATCHED;
+    icfg.batch_max_rows = cfg.batch_max_rows;
+    icfg.batch_max_bytes = cfg.batch_max_bytes;
+    icfg.batch_max_age_secs = cfg.batch_max_age_secs;
+    icfg.max_buffered_bytes = cfg.max_buffered_bytes;
     if (!strcmp(mode, "convert"))
         icfg.max_payload = (size_t)1 << 31;
 
@@ -173,7 +205,12 @@ static int run(int argc, char **argv, char **files)
         fprintf(stderr, "otlp2parquet: %s\n", err.msg);
         rc = 1;
     } else if (!strcmp(mode, "convert")) {
-        rc = convert_files(ing, files, nfiles, quiet) ? 1 : 0;
+        /* no timer: an offline run flushes when buffers are full and at the end, so the age
+         * of a buffer never cuts a file short */
+        rc = convert_files(ing, files, nfiles, &copt) ? 1 : 0;
+    } else if (ingest_start(ing, &err)) {
+        fprintf(stderr, "otlp2parquet: %s\n", err.msg);
+        rc = 1;
     } else {
         http_server_config_t hcfg = {
             .listen_addr = cfg.listen_addr,
@@ -181,8 +218,11 @@ static int run(int argc, char **argv, char **files)
             .ingest = ing,
             .storage = storage,
         };
-        log_msg(LOG_INFO, "otlp2parquet %s listening on %s, writing Parquet to %s", otlp2parquet_version,
-                cfg.listen_addr, cfg.storage_path);
+        log_msg(LOG_INFO,
+                "otlp2parquet %s listening on %s, writing Parquet to %s (files of at most %llu rows / %zu bytes, "
+                "after %u s; %zu bytes buffered at most)",
+                otlp2parquet_version, cfg.listen_addr, cfg.storage_path, (unsigned long long)cfg.batch_max_rows,
+                cfg.batch_max_bytes, cfg.batch_max_age_secs, cfg.max_buffered_bytes);
         if (http_serve_until_signal(&hcfg, &err)) {
             log_msg(LOG_ERROR, "server: %s", err.msg);
             rc = 1;

@@ -1,6 +1,8 @@
 /* OTLP/HTTP over libmicrohttpd. MHD runs a small pool of worker threads (epoll); each request's
- * body is collected in a buf_t and handed to ingest_request on the worker thread, which returns
- * only once the rows are durable, so a 200 always means "on disk".
+ * body is collected in a buf_t and handed to ingest_request on the worker thread. In the batching
+ * mode a 200 means "accepted into the buffers" (as with the OpenTelemetry Collector); the
+ * buffers are written on shutdown (http_serve_until_signal calls ingest_flush after the drain),
+ * so nothing answered 200 is lost on SIGTERM.
  *
  * Shutdown: we count connections that have not started a request yet ("fresh": accepted, the
  * request still in the socket) and requests not yet answered; stop quiesces the listener and
@@ -373,7 +375,8 @@ static enum MHD_Result answer_ready(struct MHD_Connection *c, req_t *r, const ch
     err_clear(&err);
     if (!s->cfg.storage)
         return send_error(c, r, method, url, 503, NULL, "no storage configured");
-    if (storage_ready(s->cfg.storage, &err)) {
+    /* through the ingest, which remembers the answer: exports get 503 while storage is down */
+    if (ingest_check_storage(s->cfg.ingest, &err)) {
         char msg[1100];
         snprintf(msg, sizeof msg, "storage not ready: %s", err.msg);
         return send_error(c, r, method, url, 503, NULL, msg);
@@ -422,10 +425,10 @@ static enum MHD_Result on_complete(struct MHD_Connection *c, req_t *r, const cha
     if (res.rejected) {
         char why[200];
         printable(res.message, why, sizeof why);
-        log_msg(LOG_WARN, "http: %s %s: %llu rows written, %llu rejected: %s", method, url,
+        log_msg(LOG_WARN, "http: %s %s: %llu rows accepted, %llu rejected: %s", method, url,
                 (unsigned long long)res.rows, (unsigned long long)res.rejected, why);
     } else
-        log_msg(LOG_DEBUG, "http: %s %s: %llu rows written", method, url, (unsigned long long)res.rows);
+        log_msg(LOG_DEBUG, "http: %s %s: %llu rows accepted", method, url, (unsigned long long)res.rows);
     buf_t b = {0};
     if (otlp_export_response(&b, r->sig, r->enc, &res)) {
         buf_free(&b);

@@ -15,7 +15,7 @@ typedef struct {
                                 port 0 picks a free one (see http_server_port) */
     size_t max_body;         /* bytes, compressed and decompressed alike; 0: 8 MiB */
     ingest_t *ingest;        /* not owned */
-    storage_t *storage;      /* not owned; asked by GET /ready */
+    storage_t *storage;      /* not owned; GET /ready asks it (through ingest_check_storage) */
     /* Tuning; 0 picks the default shown. */
     unsigned threads;         /* worker threads: 4 */
     unsigned max_connections; /* open connections at once: 1024 */

@@ -1,135 +1,88 @@
+/* The request path: checks, decode into private batches (no lock held), then either into the
+ * partition buffers (batched) or straight to files (immediate). */
 #include "ingest/ingest.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "ingest/layout.h"
-#include "otlp/decode.h"
-#include "table/tables.h"
-#include "util/civil_time.h"
+#include "ingest/buffers.h"
+#include "ingest/flush.h"
+#include "ingest/signals.h"
 #include "util/log.h"
 
 struct ingest {
     ingest_config_t cfg;
+    flusher_t flusher;
+    buffers_t *buffers; /* batched mode only */
 };
 
 const char *otlp_signal_name(otlp_signal_t s)
 {
     static const char *const names[] = {"logs", "traces", "metrics"};
-    return s < SIG_COUNT ? names[s] : "?";
+    return (unsigned)s < SIG_COUNT ? names[s] : "?";
+}
+
+void ingest_config_default(ingest_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    pq_options_default(&c->parquet);
+    c->max_payload = (size_t)8 << 20;
+    c->mode = INGEST_BATCHED;
+    c->batch_max_rows = 200000;
+    c->batch_max_bytes = (size_t)128 << 20;
+    c->batch_max_age_secs = 10;
+    c->max_buffered_bytes = 4 * c->batch_max_bytes;
 }
 
 ingest_t *ingest_new(const ingest_config_t *cfg, err_t *err)
 {
+    if (!cfg->storage) {
+        err_set(err, ERR_CONFIG, "ingest: no storage");
+        return NULL;
+    }
     ingest_t *ing = calloc(1, sizeof *ing);
     if (!ing) {
         err_set(err, ERR_NOMEM, "ingest: out of memory");
         return NULL;
     }
     ing->cfg = *cfg;
+    ing->flusher.storage = cfg->storage;
+    ing->flusher.parquet = cfg->parquet;
+    atomic_init(&ing->flusher.files, 0);
+    atomic_init(&ing->flusher.rows, 0);
+    atomic_init(&ing->flusher.bytes, 0);
+    if (cfg->mode == INGEST_BATCHED) {
+        buffers_config_t bc = {
+            .flusher = &ing->flusher,
+            .max_rows = cfg->batch_max_rows,
+            .max_bytes = cfg->batch_max_bytes,
+            .max_age_secs = cfg->batch_max_age_secs,
+            .max_buffered = cfg->max_buffered_bytes,
+        };
+        ing->buffers = buffers_new(&bc, err);
+        if (!ing->buffers) {
+            free(ing);
+            return NULL;
+        }
+    }
     return ing;
 }
 
-void ingest_free(ingest_t *ing) { free(ing); }
+int ingest_start(ingest_t *ing, err_t *err) { return ing->buffers ? buffers_start(ing->buffers, err) : 0; }
 
-/* Sort key of one row: (ServiceName, Timestamp), DESIGN §3. */
-typedef struct {
-    const uint8_t *svc;
-    uint32_t svc_len;
-    uint32_t row;
-    int64_t ts;
-} row_key_t;
-
-static int row_key_cmp(const void *pa, const void *pb)
+void ingest_stop(ingest_t *ing)
 {
-    const row_key_t *a = pa, *b = pb;
-    uint32_t n = a->svc_len < b->svc_len ? a->svc_len : b->svc_len;
-    int r = memcmp(a->svc, b->svc, n);
-    if (r)
-        return r;
-    if (a->svc_len != b->svc_len)
-        return a->svc_len < b->svc_len ? -1 : 1;
-    if (a->ts != b->ts)
-        return a->ts < b->ts ? -1 : 1;
-    return (a->row > b->row) - (a->row < b->row); /* stable: arrival order among equals */
+    if (ing->buffers)
+        buffers_stop(ing->buffers);
 }
 
-/* Writes one file per (service, UTC hour) run of the sorted rows. */
-static int write_batch(ingest_t *ing, const table_batch_t *b, int ts_leaf, int svc_leaf, err_t *err)
+void ingest_free(ingest_t *ing)
 {
-    uint32_t n = b->nrows;
-    if (n == 0)
-        return 0;
-    row_key_t *keys = malloc((size_t)n * sizeof *keys);
-    uint32_t *rows = malloc((size_t)n * sizeof *rows);
-    if (!keys || !rows) {
-        free(keys);
-        free(rows);
-        return err_set(err, ERR_NOMEM, "%s: out of memory sorting %u rows", b->schema->name, n);
-    }
-    const column_t *ts = &b->cols[ts_leaf], *svc = &b->cols[svc_leaf];
-    for (uint32_t r = 0; r < n; r++) {
-        keys[r].svc = col_str_val(svc, r, &keys[r].svc_len);
-        keys[r].ts = col_i64_val(ts, r);
-        keys[r].row = r;
-    }
-    qsort(keys, n, sizeof *keys, row_key_cmp);
-    for (uint32_t r = 0; r < n; r++)
-        rows[r] = keys[r].row;
-
-    int rc = 0;
-    buf_t file = {0};
-    /* keys written so far, removed again if a later file of the same request fails, so that a
-     * request is stored whole or not at all and the client's retry does not duplicate rows */
-    char (*written)[1024] = NULL;
-    size_t nwritten = 0, cap = 0;
-    for (uint32_t start = 0; start < n && rc == 0;) {
-        int64_t hour = hour_of_micros(keys[start].ts);
-        uint32_t end = start + 1;
-        while (end < n && keys[end].svc_len == keys[start].svc_len &&
-               memcmp(keys[end].svc, keys[start].svc, keys[start].svc_len) == 0 &&
-               hour_of_micros(keys[end].ts) == hour)
-            end++;
-        char key[1024];
-        layout_data_key(b->schema->name, keys[start].svc, keys[start].svc_len, keys[start].ts, key, sizeof key);
-        buf_clear(&file);
-        rc = pq_write(b, rows + start, end - start, &ing->cfg.parquet, &file, NULL, err);
-        if (rc == 0 && storage_put(ing->cfg.storage, key, file.data, file.len, err)) {
-            /* storage trouble is the client's cue to retry later, not a bad request */
-            err->code = ERR_UNAVAILABLE;
-            rc = -1;
-        }
-        if (rc == 0) {
-            log_msg(LOG_DEBUG, "wrote %s (%u rows, %zu bytes)", key, end - start, file.len);
-            if (nwritten == cap) {
-                size_t ncap = cap ? cap * 2 : 8;
-                void *p = realloc(written, ncap * sizeof *written);
-                if (!p) {
-                    rc = err_set(err, ERR_NOMEM, "%s: out of memory", b->schema->name);
-                    err_t derr;
-                    storage_del(ing->cfg.storage, key, &derr);
-                    break;
-                }
-                written = p;
-                cap = ncap;
-            }
-            memcpy(written[nwritten++], key, sizeof key);
-        }
-        start = end;
-    }
-    if (rc) {
-        for (size_t i = 0; i < nwritten; i++) {
-            err_t derr;
-            if (storage_del(ing->cfg.storage, written[i], &derr))
-                log_msg(LOG_WARN, "could not undo %s after a failed request: %s", written[i], derr.msg);
-        }
-    }
-    free(written);
-    buf_free(&file);
-    free(keys);
-    free(rows);
-    return rc;
+    if (!ing)
+        return;
+    buffers_free(ing->buffers);
+    free(ing);
 }
 
 static int64_t now_ns(void)
@@ -146,32 +99,60 @@ int ingest_request(ingest_t *ing, otlp_signal_t sig, otlp_encoding_t enc, const 
     if (len > ing->cfg.max_payload)
         return err_set(err, ERR_TOO_LARGE, "%s request: %zu bytes, the limit is %zu", otlp_signal_name(sig), len,
                        ing->cfg.max_payload);
-    if (sig != SIG_LOGS)
-        return err_set(err, ERR_UNSUPPORTED, "%s are not supported yet", otlp_signal_name(sig));
-    if (enc != ENC_PROTOBUF)
-        return err_set(err, ERR_UNSUPPORTED, "%s request: only application/x-protobuf is supported yet",
-                       otlp_signal_name(sig));
+    if (signal_check(sig, enc, err))
+        return -1;
+    /* refused before the work of decoding when it would be refused after it anyway */
+    if (ing->buffers && buffers_admit(ing->buffers, err))
+        return -1;
 
-    table_batch_t batch;
-    batch_init(&batch, &table_logs);
+    const signal_desc_t *d = signal_desc(sig);
+    table_batch_t batches[SIGNAL_MAX_TABLES];
+    table_batch_t *out[SIGNAL_MAX_TABLES];
+    for (int i = 0; i < d->ntables; i++) {
+        batch_init(&batches[i], d->tables[i]);
+        out[i] = &batches[i];
+    }
     otlp_decode_ctx_t ctx = {.now_ns = now_ns()};
-    int rc = otlp_logs_decode_pb(body, len, &batch, &ctx, err);
-    if (rc)
-        err_prefix(err, "logs request");
-    if (rc == 0)
-        rc = write_batch(ing, &batch, LOGS_TIMESTAMP, LOGS_SERVICE_NAME, err);
+    int rc = signal_decode(sig, enc, body ? body : (const uint8_t *)"", len, out, &ctx, err);
+    if (rc == 0 && ing->buffers)
+        rc = buffers_add(ing->buffers, out, d->ntables, err);
+    if (rc == BUFFERS_TOO_BIG || (rc == 0 && !ing->buffers)) {
+        /* immediate mode, or a request larger than the whole buffer cap: written now, and only
+         * then acknowledged */
+        rc = flush_write(&ing->flusher, out, d->ntables, err);
+        if (ing->buffers)
+            buffers_note_write(ing->buffers, rc, err);
+        if (rc)
+            err_prefix(err, "%s request", d->name);
+    }
     if (rc == 0) {
         res->rows = ctx.rows_added;
         res->rejected = ctx.rejected;
         memcpy(res->message, ctx.reject_msg, sizeof res->message);
     }
-    batch_free(&batch);
+    for (int i = 0; i < d->ntables; i++)
+        batch_free(&batches[i]);
     return rc;
 }
 
 int ingest_flush(ingest_t *ing, err_t *err)
 {
-    (void)ing;
-    (void)err;
-    return 0;
+    return ing->buffers ? buffers_flush_all(ing->buffers, err) : 0;
+}
+
+int ingest_check_storage(ingest_t *ing, err_t *err)
+{
+    if (ing->buffers)
+        return buffers_check_storage(ing->buffers, err);
+    return storage_ready(ing->cfg.storage, err);
+}
+
+void ingest_stats(ingest_t *ing, ingest_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (ing->buffers)
+        buffers_stats(ing->buffers, out);
+    out->files_written = atomic_load_explicit(&ing->flusher.files, memory_order_relaxed);
+    out->rows_written = atomic_load_explicit(&ing->flusher.rows, memory_order_relaxed);
+    out->bytes_written = atomic_load_explicit(&ing->flusher.bytes, memory_order_relaxed);
 }

@@ -253,3 +253,184 @@ void col_row_index(const column_t *c, uint32_t nrows, uint32_t *lvl, uint32_t *v
         val[row] = nv;
     }
 }
+
+size_t batch_alloc_bytes(const table_batch_t *b)
+{
+    size_t n = 0;
+    for (int i = 0; i < b->schema->nleaves; i++) {
+        const column_t *c = &b->cols[i];
+        n += c->def.cap + c->rep.cap + c->vals.cap + c->offs.cap;
+    }
+    return n;
+}
+
+/* Bytes per value of a fixed-width leaf; 0 for BYTE_ARRAY. */
+static size_t value_width(int8_t type)
+{
+    switch (type) {
+    case PT_BOOLEAN:
+        return 1; /* col_bool_at stores one byte per value */
+    case PT_INT32:
+        return 4;
+    case PT_INT64:
+    case PT_DOUBLE:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+void batch_row_index_free(batch_row_index_t *ix)
+{
+    for (int i = 0; i < SCHEMA_MAX_LEAVES; i++) {
+        free(ix->lvl[i]);
+        free(ix->val[i]);
+        ix->lvl[i] = ix->val[i] = NULL;
+    }
+}
+
+int batch_row_index_build(const table_batch_t *b, batch_row_index_t *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->nrows = b->nrows;
+    size_t slots = (size_t)b->nrows + 1;
+    for (int i = 0; i < b->schema->nleaves; i++) {
+        const column_t *c = &b->cols[i];
+        if (c->leaf->max_rep == 0 && c->leaf->max_def == 0)
+            continue; /* the identity: no table needed */
+        ix->lvl[i] = malloc(slots * sizeof(uint32_t));
+        ix->val[i] = malloc(slots * sizeof(uint32_t));
+        if (!ix->lvl[i] || !ix->val[i]) {
+            batch_row_index_free(ix);
+            return -1;
+        }
+        col_row_index(c, b->nrows, ix->lvl[i], ix->val[i]);
+    }
+    return 0;
+}
+
+/* Rows i.. of the selection that continue a run of consecutive source rows: returns the run's
+ * length; its first row is *first. */
+static uint32_t next_run(const uint32_t *rows, uint32_t n, uint32_t i, uint32_t *first)
+{
+    uint32_t r0 = rows ? rows[i] : i, j = i + 1;
+    while (j < n && (rows ? rows[j] : j) == r0 + (j - i))
+        j++;
+    *first = r0;
+    return j - i;
+}
+
+/* Copies one leaf's entries for the selected rows; the room was reserved by the caller. */
+static void copy_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const uint32_t *val, const uint32_t *rows,
+                      uint32_t n)
+{
+    const schema_leaf_t *l = s->leaf;
+    size_t w = value_width(l->type);
+    const uint32_t *so = (const uint32_t *)s->offs.data;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t r0, len = next_run(rows, n, i, &r0);
+        i += len;
+        uint32_t l0 = lvl ? lvl[r0] : r0, l1 = lvl ? lvl[r0 + len] : r0 + len;
+        uint32_t v0 = val ? val[r0] : r0, v1 = val ? val[r0 + len] : r0 + len;
+        uint32_t nl = l1 - l0, nv = v1 - v0;
+        if (nl && l->max_def) {
+            memcpy(d->def.data + d->def.len, s->def.data + l0, nl);
+            d->def.len += nl;
+        }
+        if (nl && l->max_rep) {
+            memcpy(d->rep.data + d->rep.len, s->rep.data + l0, nl);
+            d->rep.len += nl;
+        }
+        d->nlevels += nl;
+        if (!nv)
+            continue;
+        if (w) {
+            memcpy(d->vals.data + d->vals.len, s->vals.data + (size_t)v0 * w, (size_t)nv * w);
+            d->vals.len += (size_t)nv * w;
+        } else {
+            /* the bytes of the run, then each end offset moved from src's base to dst's */
+            uint32_t b0 = so[v0], nb = so[v1] - b0;
+            uint32_t base = (uint32_t)d->vals.len;
+            if (d->offs.len == 0) {
+                uint32_t zero = 0;
+                memcpy(d->offs.data, &zero, 4);
+                d->offs.len = 4;
+            }
+            if (nb)
+                memcpy(d->vals.data + d->vals.len, s->vals.data + b0, nb);
+            d->vals.len += nb;
+            uint32_t *dof = (uint32_t *)(d->offs.data + d->offs.len);
+            for (uint32_t k = 0; k < nv; k++)
+                dof[k] = base + (so[v0 + k + 1] - b0);
+            d->offs.len += (size_t)nv * 4;
+        }
+        d->nvals += nv;
+    }
+}
+
+/* Sizes what one leaf needs for the selection and reserves it; -1 when it cannot. */
+static int reserve_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const uint32_t *val, const uint32_t *rows,
+                        uint32_t n)
+{
+    const schema_leaf_t *l = s->leaf;
+    size_t w = value_width(l->type);
+    const uint32_t *so = (const uint32_t *)s->offs.data;
+    uint64_t nl = 0, nv = 0, nb = 0;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t r0, len = next_run(rows, n, i, &r0);
+        i += len;
+        uint32_t v0 = val ? val[r0] : r0, v1 = val ? val[r0 + len] : r0 + len;
+        nl += (lvl ? lvl[r0 + len] : r0 + len) - (lvl ? lvl[r0] : r0);
+        nv += v1 - v0;
+        if (!w && v1 > v0)
+            nb += so[v1] - so[v0];
+    }
+    /* the same 4 GiB limits as the col_* appenders: levels and values are counted in 32 bits,
+     * and string offsets are 32-bit positions in vals */
+    if (nl > UINT32_MAX - d->nlevels || nv > UINT32_MAX - d->nvals)
+        return -1;
+    if (!w && nb > UINT32_MAX - d->vals.len)
+        return -1;
+    if (l->max_def && buf_reserve(&d->def, nl))
+        return -1;
+    if (l->max_rep && buf_reserve(&d->rep, nl))
+        return -1;
+    if (w)
+        return buf_reserve(&d->vals, nv * w);
+    if (nv == 0)
+        return 0;
+    return buf_reserve(&d->vals, nb) || buf_reserve(&d->offs, (nv + (d->offs.len == 0)) * 4) ? -1 : 0;
+}
+
+int batch_append_rows_ix(table_batch_t *dst, const table_batch_t *src, const batch_row_index_t *ix,
+                         const uint32_t *rows, uint32_t n)
+{
+    if (dst->schema != src->schema || ix->nrows != src->nrows)
+        return -1;
+    if (n == 0)
+        return 0;
+    if (n > UINT32_MAX - dst->nrows || (!rows && n > src->nrows))
+        return -1;
+    for (uint32_t i = 0; rows && i < n; i++)
+        if (rows[i] >= src->nrows)
+            return -1;
+    /* reserve everything first, so that the copy itself cannot fail half way; what was reserved
+     * stays allocated on failure (dst keeps its rows and is only larger) */
+    for (int i = 0; i < src->schema->nleaves; i++)
+        if (reserve_leaf(&dst->cols[i], &src->cols[i], ix->lvl[i], ix->val[i], rows, n))
+            return -1;
+    for (int i = 0; i < src->schema->nleaves; i++)
+        copy_leaf(&dst->cols[i], &src->cols[i], ix->lvl[i], ix->val[i], rows, n);
+    dst->nrows += n;
+    return 0;
+}
+
+int batch_append_rows(table_batch_t *dst, const table_batch_t *src, const uint32_t *rows, uint32_t n)
+{
+    batch_row_index_t ix;
+    if (batch_row_index_build(src, &ix))
+        return -1;
+    int rc = batch_append_rows_ix(dst, src, &ix, rows, n);
+    batch_row_index_free(&ix);
+    return rc;
+}

@@ -36,6 +36,9 @@ void batch_init(table_batch_t *b, const table_schema_t *schema);
 void batch_free(table_batch_t *b);
 void batch_reset(table_batch_t *b); /* empties, keeps the memory */
 size_t batch_bytes(const table_batch_t *b); /* bytes held by values and levels */
+/* Bytes allocated for the batch's buffers (capacity, not length): what it really costs in
+ * memory, for caps on buffered data. */
+size_t batch_alloc_bytes(const table_batch_t *b);
 void batch_mark(const table_batch_t *b, batch_mark_t *m);
 void batch_rollback(table_batch_t *b, const batch_mark_t *m);
 
@@ -80,6 +83,28 @@ size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp);
 /* Where each row starts: lvl[r] is the first level entry of row r and val[r] its first value;
  * lvl[nrows] and val[nrows] are the totals. Both arrays have nrows + 1 slots. */
 void col_row_index(const column_t *c, uint32_t nrows, uint32_t *lvl, uint32_t *val);
+
+/* Appends rows rows[0..n) of src, in that order, to dst (same schema): every leaf's level
+ * entries and values of each row, with string offsets rebased; rows == NULL means rows 0..n-1.
+ * A row may be given more than once. All or nothing: on failure (-1: out of memory, a column
+ * past 4 GiB, a row index out of range, another schema) dst is as it was. Runs of consecutive
+ * rows are copied with one memcpy per buffer, so appending a whole batch is cheap. */
+int batch_append_rows(table_batch_t *dst, const table_batch_t *src, const uint32_t *rows, uint32_t n);
+
+/* col_row_index of every leaf of a batch, built once when the same source is appended in many
+ * pieces (one per partition), which would otherwise scan every column once per piece. A leaf
+ * with neither repetition nor definition levels needs no table (row r is entry r). */
+typedef struct {
+    uint32_t nrows;
+    uint32_t *lvl[SCHEMA_MAX_LEAVES]; /* nrows + 1 entries each, or NULL */
+    uint32_t *val[SCHEMA_MAX_LEAVES];
+} batch_row_index_t;
+
+int batch_row_index_build(const table_batch_t *b, batch_row_index_t *ix); /* -1: out of memory */
+void batch_row_index_free(batch_row_index_t *ix);
+/* batch_append_rows with the index of src (built after src's last change). */
+int batch_append_rows_ix(table_batch_t *dst, const table_batch_t *src, const batch_row_index_t *ix,
+                         const uint32_t *rows, uint32_t n);
 
 /* Value accessors for readers of a batch (sorting, partitioning). */
 static inline const uint8_t *col_str_val(const column_t *c, uint32_t i, uint32_t *len)

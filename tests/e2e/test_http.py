@@ -52,6 +52,8 @@ def all_files(data_dir):
 
 
 def bodies_on_disk(server):
+    """Bodies of every file written; a 200 means "buffered", so stop the server (SIGTERM
+    writes every buffer) before asking."""
     got = []
     for f in server.parquet_files("logs"):
         got.extend(pq.read_table(f, columns=["Body"]).column("Body").to_pylist())
@@ -123,6 +125,7 @@ def test_ready_and_not_ready_when_the_data_folder_is_unusable(server):
     os.mkdir(server.data_dir)
     assert server.get("/ready").status == 200
     assert server.post("/v1/logs", logs_request("ready-again", 3)).status == 200
+    assert server.stop() == 0  # SIGTERM writes what the buffers hold
     assert sorted(bodies_on_disk(server)) == [f"ready-again-{i:05d}" for i in range(3)]
 
 
@@ -185,6 +188,7 @@ def test_content_type_parameters_and_case_are_ignored(server):
         resp = ExportLogsServiceResponse()
         resp.ParseFromString(r.body)
         assert not resp.HasField("partial_success")
+    assert server.stop() == 0  # SIGTERM writes what the buffers hold
     assert sorted(bodies_on_disk(server)) == sorted(f"case{i}-{j:05d}" for i in range(3) for j in range(2))
 
 
@@ -208,6 +212,7 @@ def test_gzip_request_accepted(server):
         assert r.body == b""
     r = server.post("/v1/logs", logs_request("identity", 3), headers={"Content-Encoding": "identity"})
     assert r.status == 200
+    assert server.stop() == 0  # SIGTERM writes what the buffers hold
     got = bodies_on_disk(server)
     assert sorted(got) == sorted([f"gz-{i:05d}" for i in range(500)] * 3 + [f"identity-{i:05d}" for i in range(3)])
 
@@ -252,6 +257,7 @@ def test_content_length_over_the_limit_is_413_before_the_body(small_server):
     ok = logs_request("fits", 10)
     assert len(ok) < LIMIT
     assert s.post("/v1/logs", ok).status == 200
+    assert s.stop() == 0  # SIGTERM writes what the buffers hold
     assert sorted(bodies_on_disk(s)) == [f"fits-{i:05d}" for i in range(10)]
 
 
@@ -278,6 +284,7 @@ def test_chunked_body_over_the_limit_is_413(small_server):
     resp.read()
     conn.close()
     assert resp.status == 200
+    assert s.stop() == 0  # SIGTERM writes what the buffers hold
     assert sorted(bodies_on_disk(s)) == [f"chunked-{i:05d}" for i in range(20)]
 
 

@@ -256,6 +256,8 @@ def test_every_value_kind_read_back_exactly(server):
     resp = ExportLogsServiceResponse.FromString(r.body)
     assert not resp.HasField("partial_success")
 
+    # a 200 means "in the buffers"; SIGTERM writes them
+    assert server.stop() == 0
     files = server.parquet_files("logs")
     assert files
     compare(read_logs_pyarrow(files), expected, t0, t1)
@@ -265,6 +267,7 @@ def test_every_value_kind_read_back_exactly(server):
 def test_one_file_per_service_and_hour_sorted_by_time(server):
     req = build_request(2_000, random.Random(7))
     assert server.post("/v1/logs", req.SerializeToString()).status == 200
+    assert server.stop() == 0
     files = server.parquet_files("logs")
     seen = set()
     for f in files:
@@ -294,6 +297,7 @@ def test_service_name_cannot_leave_the_data_folder(server, tmp_path):
         rl.resource.attributes.append(kv("service.name", name))
         rl.scope_logs.add().log_records.add(time_unix_nano=BASE_NS, event_name=name)
     assert server.post("/v1/logs", req.SerializeToString()).status == 200
+    assert server.stop() == 0
     data = os.path.realpath(server.data_dir)
     files = server.parquet_files("logs")
     assert len(files) == 7
@@ -334,6 +338,7 @@ def test_sdk_exporter_records_found_by_duckdb(server):
         ))
     provider.force_flush()
     provider.shutdown()
+    assert server.stop() == 0
     con = duckdb.connect()
     rows = con.execute(f"""SELECT Body, epoch_us(Timestamp), SeverityText, SeverityNumber, ServiceName, ScopeName,
         ScopeVersion, LogAttributes['i'], LogAttributes['even'], LogAttributes['name'], ResourceAttributes['team']
@@ -364,9 +369,10 @@ def test_convert_reports_a_bad_file_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.pb"
     bad.write_bytes(b"\x0a\xff\xff\xff\xff\x0f")
     out = tmp_path / "out"
-    p = run_bin(["convert", "-o", str(out), str(bad)])
+    p = run_bin(["convert", "--signal", "logs", "-o", str(out), str(bad)])
     assert p.returncode != 0
     assert "bad.pb" in p.stderr
+    assert "logs request" in p.stderr  # the decoder's message, not a detection error
     assert not list(out.glob("**/*.parquet"))
 
 
@@ -401,7 +407,7 @@ def test_config_precedence_flag_over_env_over_file(tmp_path):
 
     def codec(args, **env):
         out = tmp_path / f"o{len(os.listdir(tmp_path))}"
-        p = run_bin(["convert", "--config", str(cfg), "-o", str(out), *args, str(src)], **env)
+        p = run_bin(["convert", "--signal", "logs", "--config", str(cfg), "-o", str(out), *args, str(src)], **env)
         assert p.returncode == 0, p.stderr
         f = next(out.glob("**/*.parquet"))
         return pq.ParquetFile(f).metadata.row_group(0).column(0).compression

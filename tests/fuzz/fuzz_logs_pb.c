@@ -1,50 +1,16 @@
 /* libFuzzer target: arbitrary bytes into otlp_logs_decode_pb. Besides the sanitizers' checks
- * it asserts what the decoder promises: on success every leaf holds exactly one entry per row
- * (maps: one start per row), the row count matches rows_added, and every string value in the
- * batch is valid UTF-8; on failure the error is ERR_INVALID (or ERR_NOMEM) with a message, and
- * rolling back restores the batch exactly. */
+ * it asserts what the decoder promises (fuzz_check.h): on success every leaf holds exactly one
+ * entry per row (maps: one start per row), the row count matches rows_added, and every string
+ * value in the batch is valid UTF-8; on failure the error has a code and a message, and rolling
+ * back restores the batch exactly. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "otlp/decode.h"
 #include "table/tables.h"
-#include "util/utf8.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-const char *__ubsan_default_options(void);
-
-/* UBSan findings stop the run even when started by hand without UBSAN_OPTIONS (the fuzz build
- * lets undefined-behaviour checks recover, so they would otherwise only be printed). */
-const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "invariant broken: %s\n", what);
-        abort();
-    }
-}
-
-static void check_batch(const table_batch_t *b)
-{
-    for (int l = 0; l < b->schema->nleaves; l++) {
-        const column_t *c = &b->cols[l];
-        uint32_t starts = 0, present = 0;
-        for (uint32_t i = 0; i < c->nlevels; i++) {
-            starts += c->leaf->max_rep == 0 || c->rep.data[i] == 0;
-            present += c->leaf->max_def == 0 || c->def.data[i] == c->leaf->max_def;
-        }
-        check(starts == b->nrows, "one entry (or map start) per row");
-        check(present == c->nvals, "values match definition levels");
-        if (c->leaf->type == PT_BYTE_ARRAY && c->nvals) {
-            const uint32_t *o = (const uint32_t *)c->offs.data;
-            check(o[c->nvals] == c->vals.len, "offsets end at the value bytes");
-            check(utf8_valid(c->vals.data, c->vals.len), "strings are UTF-8");
-        }
-    }
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,10 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(batch.nrows == 1 + ctx.rows_added, "rows_added counts the rows");
         check_batch(&batch);
     } else {
-        check(rc == -1, "-1 on error");
-        check(err.code == ERR_INVALID || err.code == ERR_NOMEM, "error code");
-        check(err.msg[0] != 0, "error message");
-        check(utf8_valid(err.msg, strlen(err.msg)), "error message is UTF-8");
+        check_error(rc, &err);
         batch_rollback(&batch, &mark);
         check(batch.nrows == 1 && batch_bytes(&batch) == bytes, "rollback");
         check_batch(&batch);

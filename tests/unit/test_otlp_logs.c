@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "check.h"
+#include "pb_encode.h"
 #include "otlp/anyvalue.h"
 #include "otlp/attrs.h"
 #include "otlp/decode.h"
@@ -18,146 +19,7 @@
 #include "util/numfmt.h"
 #include "util/utf8.h"
 
-/* ---------------- a small protobuf encoder ---------------- */
-
-static void w_raw(buf_t *b, const void *p, size_t n)
-{
-    if (buf_append(b, p, n))
-        abort();
-}
-static void w_varint(buf_t *b, uint64_t v)
-{
-    while (v >= 0x80) {
-        uint8_t c = (uint8_t)(v | 0x80);
-        w_raw(b, &c, 1);
-        v >>= 7;
-    }
-    uint8_t c = (uint8_t)v;
-    w_raw(b, &c, 1);
-}
-static void w_tag(buf_t *b, uint32_t num, int wt) { w_varint(b, (uint64_t)num << 3 | (uint64_t)wt); }
-static void w_uv(buf_t *b, uint32_t num, uint64_t v)
-{
-    w_tag(b, num, PB_VARINT);
-    w_varint(b, v);
-}
-static void w_f64(buf_t *b, uint32_t num, uint64_t v)
-{
-    w_tag(b, num, PB_I64);
-    for (int i = 0; i < 8; i++) {
-        uint8_t c = (uint8_t)(v >> (8 * i));
-        w_raw(b, &c, 1);
-    }
-}
-static void w_f32(buf_t *b, uint32_t num, uint32_t v)
-{
-    w_tag(b, num, PB_I32);
-    for (int i = 0; i < 4; i++) {
-        uint8_t c = (uint8_t)(v >> (8 * i));
-        w_raw(b, &c, 1);
-    }
-}
-static void w_bytes(buf_t *b, uint32_t num, const void *p, size_t n)
-{
-    w_tag(b, num, PB_LEN);
-    w_varint(b, n);
-    w_raw(b, p, n);
-}
-static void w_str(buf_t *b, uint32_t num, const char *s) { w_bytes(b, num, s, strlen(s)); }
-/* writes m as field num and frees it */
-static void w_msg(buf_t *b, uint32_t num, buf_t m)
-{
-    w_bytes(b, num, m.data ? m.data : (const uint8_t *)"", m.len);
-    buf_free(&m);
-}
-static uint64_t dbits(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return u;
-}
-
-/* AnyValue builders */
-static buf_t av_str(const char *s)
-{
-    buf_t b = {0};
-    w_str(&b, 1, s);
-    return b;
-}
-static buf_t av_strn(const char *s, size_t n)
-{
-    buf_t b = {0};
-    w_bytes(&b, 1, s, n);
-    return b;
-}
-static buf_t av_bool(int v)
-{
-    buf_t b = {0};
-    w_uv(&b, 2, (uint64_t)v);
-    return b;
-}
-static buf_t av_int(int64_t v)
-{
-    buf_t b = {0};
-    w_uv(&b, 3, (uint64_t)v);
-    return b;
-}
-static buf_t av_dbl(double d)
-{
-    buf_t b = {0};
-    w_f64(&b, 4, dbits(d));
-    return b;
-}
-static buf_t av_bytes(const void *p, size_t n)
-{
-    buf_t b = {0};
-    w_bytes(&b, 7, p, n);
-    return b;
-}
-static buf_t av_empty(void) { return (buf_t){0}; }
-/* array of n AnyValues (buf_t varargs, each freed) */
-static buf_t av_arr(int n, ...)
-{
-    buf_t arr = {0}, b = {0};
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        w_msg(&arr, 1, va_arg(ap, buf_t));
-    va_end(ap);
-    w_msg(&b, 5, arr);
-    return b;
-}
-static buf_t kv(const char *k, buf_t v)
-{
-    buf_t b = {0};
-    w_str(&b, 1, k);
-    w_msg(&b, 2, v);
-    return b;
-}
-/* kvlist of n KeyValues (buf_t varargs from kv(), each freed) */
-static buf_t av_kvl(int n, ...)
-{
-    buf_t l = {0}, b = {0};
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        w_msg(&l, 1, va_arg(ap, buf_t));
-    va_end(ap);
-    w_msg(&b, 6, l);
-    return b;
-}
-
-/* request layout helpers: a request with one resource, one scope and the given records */
-static buf_t resource(int n, ...) /* KeyValues */
-{
-    buf_t b = {0};
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        w_msg(&b, 1, va_arg(ap, buf_t));
-    va_end(ap);
-    return b;
-}
+/* request layout helper: a request with one resource, one scope and the given records */
 static buf_t one_request(buf_t res, buf_t scope, int nrec, ...)
 {
     buf_t sl = {0}, rl = {0}, req = {0};
@@ -709,21 +571,6 @@ TEST(several_resources_and_scopes)
         CHECK_EQ_STR(M(LOGS_LOG_ATTRS_KEY, r), si == 1 ? want : "");
     }
     batch_free(&B);
-}
-
-/* an unknown field of every wire type, including a group with a nested group */
-static void w_unknowns(buf_t *b, uint32_t num)
-{
-    w_uv(b, num, 12345);
-    w_f64(b, num + 1, 1);
-    w_str(b, num + 2, "junk");
-    w_f32(b, num + 3, 7);
-    w_tag(b, num + 4, PB_SGROUP);
-    w_uv(b, 1, 1);
-    w_tag(b, 2, PB_SGROUP);
-    w_str(b, 3, "inner");
-    w_tag(b, 2, PB_EGROUP);
-    w_tag(b, num + 4, PB_EGROUP);
 }
 
 TEST(unknown_fields_skipped)

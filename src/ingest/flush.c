@@ -1,0 +1,159 @@
+#include "ingest/flush.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/layout.h"
+#include "ingest/signals.h"
+#include "util/civil_time.h"
+#include "util/log.h"
+
+/* Sort key of one row: (ServiceName, Timestamp), DESIGN §3. */
+typedef struct {
+    const uint8_t *svc;
+    uint32_t svc_len;
+    uint32_t row;
+    int64_t ts;
+} row_key_t;
+
+static int svc_cmp(const row_key_t *a, const row_key_t *b)
+{
+    uint32_t n = a->svc_len < b->svc_len ? a->svc_len : b->svc_len;
+    int r = n ? memcmp(a->svc, b->svc, n) : 0;
+    if (r)
+        return r;
+    return (a->svc_len > b->svc_len) - (a->svc_len < b->svc_len);
+}
+
+static int row_key_cmp(const void *pa, const void *pb)
+{
+    const row_key_t *a = pa, *b = pb;
+    int r = svc_cmp(a, b);
+    if (r)
+        return r;
+    if (a->ts != b->ts)
+        return a->ts < b->ts ? -1 : 1;
+    return (a->row > b->row) - (a->row < b->row); /* stable: arrival order among equals */
+}
+
+/* Sorted keys of every row; NULL when memory runs out. */
+static row_key_t *sorted_keys(const table_batch_t *b, err_t *err)
+{
+    int ts_leaf, svc_leaf;
+    if (table_key_leaves(b->schema, &ts_leaf, &svc_leaf)) {
+        err_set(err, ERR_INTERNAL, "%s: no sort key for this table", b->schema->name);
+        return NULL;
+    }
+    row_key_t *keys = malloc((size_t)(b->nrows ? b->nrows : 1) * sizeof *keys);
+    if (!keys) {
+        err_set(err, ERR_NOMEM, "%s: out of memory sorting %u rows", b->schema->name, b->nrows);
+        return NULL;
+    }
+    const column_t *ts = &b->cols[ts_leaf], *svc = &b->cols[svc_leaf];
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        keys[r].svc = col_str_val(svc, r, &keys[r].svc_len);
+        keys[r].ts = col_i64_val(ts, r);
+        keys[r].row = r;
+    }
+    qsort(keys, b->nrows, sizeof *keys, row_key_cmp);
+    return keys;
+}
+
+int flush_sort(const table_batch_t *b, uint32_t *rows, err_t *err)
+{
+    row_key_t *keys = sorted_keys(b, err);
+    if (!keys)
+        return -1;
+    for (uint32_t r = 0; r < b->nrows; r++)
+        rows[r] = keys[r].row;
+    free(keys);
+    return 0;
+}
+
+/* Keys of the files a flush_write call has written, to delete them again if a later one fails. */
+typedef struct {
+    char (*keys)[1024];
+    size_t n, cap;
+    uint64_t rows, bytes;
+} written_t;
+
+static void undo(flusher_t *f, written_t *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        err_t derr;
+        if (storage_del(f->storage, w->keys[i], &derr))
+            log_msg(LOG_WARN, "could not remove %s after a failed write: %s", w->keys[i], derr.msg);
+    }
+}
+
+/* One batch: sort, then a file per (service, hour) run. */
+static int write_one(flusher_t *f, const table_batch_t *b, written_t *w, buf_t *file, err_t *err)
+{
+    uint32_t n = b->nrows;
+    row_key_t *keys = sorted_keys(b, err);
+    uint32_t *rows = keys ? malloc((size_t)n * sizeof *rows) : NULL;
+    if (!rows) {
+        if (keys)
+            err_set(err, ERR_NOMEM, "%s: out of memory sorting %u rows", b->schema->name, n);
+        free(keys);
+        return -1;
+    }
+    for (uint32_t r = 0; r < n; r++)
+        rows[r] = keys[r].row;
+    int rc = 0;
+    for (uint32_t start = 0; start < n && rc == 0;) {
+        int64_t hour = hour_of_micros(keys[start].ts);
+        uint32_t end = start + 1;
+        while (end < n && svc_cmp(&keys[end], &keys[start]) == 0 && hour_of_micros(keys[end].ts) == hour)
+            end++;
+        if (w->n == w->cap) {
+            size_t ncap = w->cap ? w->cap * 2 : 8;
+            void *p = realloc(w->keys, ncap * sizeof *w->keys);
+            if (!p) {
+                rc = err_set(err, ERR_NOMEM, "%s: out of memory", b->schema->name);
+                break;
+            }
+            w->keys = p;
+            w->cap = ncap;
+        }
+        char *key = w->keys[w->n];
+        layout_data_key(b->schema->name, keys[start].svc, keys[start].svc_len, keys[start].ts, key, sizeof w->keys[0]);
+        buf_clear(file);
+        rc = pq_write(b, rows + start, end - start, &f->parquet, file, NULL, err);
+        if (rc == 0 && storage_put(f->storage, key, file->data, file->len, err)) {
+            /* storage trouble is the client's cue to retry later, not a bad request */
+            err->code = ERR_UNAVAILABLE;
+            rc = -1;
+        }
+        if (rc == 0) {
+            w->n++;
+            w->rows += end - start;
+            w->bytes += file->len;
+            log_msg(LOG_DEBUG, "wrote %s (%u rows, %zu bytes)", key, end - start, file->len);
+        }
+        start = end;
+    }
+    free(keys);
+    free(rows);
+    return rc;
+}
+
+int flush_write(flusher_t *f, table_batch_t *const *batches, int n, err_t *err)
+{
+    written_t w = {0};
+    buf_t file = {0};
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        if (batches[i]->nrows)
+            rc = write_one(f, batches[i], &w, &file, err);
+    if (rc) {
+        undo(f, &w);
+    } else {
+        atomic_fetch_add_explicit(&f->files, w.n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&f->rows, w.rows, memory_order_relaxed);
+        atomic_fetch_add_explicit(&f->bytes, w.bytes, memory_order_relaxed);
+    }
+    free(w.keys);
+    buf_free(&file);
+    return rc;
+}

@@ -1,0 +1,3 @@
+
+
+no data at allms
