@@ -466,5 +466,5 @@ def test_hostile_protobuf_over_http(server):
         assert named in msg, (named, msg)
     # 64 levels are fine, as the limit says
     assert server.post("/v1/logs", _deep_kvlist_request(60)).status == 200
-    assert server.stop() == 0  # a 200 means buffered: SIGTERM writes the buffers
+    assert server.stop() == 0  # SIGTERM writes what the buffers hold
     assert len([f for f in all_files(server.data_dir) if f.endswith(".parquet")]) == 1

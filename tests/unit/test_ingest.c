@@ -508,23 +508,25 @@ TEST(immediate_mode_writes_before_returning)
     mem_free(m);
 }
 
-TEST(unsupported_signals_and_encodings)
+TEST(every_signal_and_encoding_dispatches)
 {
     mem_t *m = mem_new();
     ingest_t *ing = make(m, INGEST_BATCHED, 200000, (size_t)64 << 20, 10, (size_t)256 << 20);
     CHECK(ing);
     err_t err;
     ingest_result_t res;
-    CHECK_EQ_INT(ingest_request(ing, SIG_TRACES, ENC_PROTOBUF, (const uint8_t *)"", 0, &res, &err), -1);
-    CHECK_EQ_INT(err.code, ERR_UNSUPPORTED);
-    CHECK(strstr(err.msg, "traces"));
-    CHECK_EQ_INT(ingest_request(ing, SIG_METRICS, ENC_PROTOBUF, (const uint8_t *)"", 0, &res, &err), -1);
-    CHECK_EQ_INT(err.code, ERR_UNSUPPORTED);
-    CHECK_EQ_INT(ingest_request(ing, SIG_LOGS, ENC_JSON, (const uint8_t *)"{}", 2, &res, &err), -1);
-    CHECK_EQ_INT(err.code, ERR_UNSUPPORTED);
-    CHECK(strstr(err.msg, "JSON"));
-    CHECK_EQ_INT(ingest_request(ing, SIG_LOGS, ENC_NDJSON, (const uint8_t *)"{}\n{}", 5, &res, &err), -1);
-    CHECK_EQ_INT(err.code, ERR_UNSUPPORTED);
+    /* empty requests of every signal and encoding are valid and add nothing */
+    CHECK_EQ_INT(ingest_request(ing, SIG_TRACES, ENC_PROTOBUF, (const uint8_t *)"", 0, &res, &err), 0);
+    CHECK_EQ_INT(ingest_request(ing, SIG_METRICS, ENC_PROTOBUF, (const uint8_t *)"", 0, &res, &err), 0);
+    CHECK_EQ_INT(ingest_request(ing, SIG_LOGS, ENC_JSON, (const uint8_t *)"{}", 2, &res, &err), 0);
+    CHECK_EQ_INT(ingest_request(ing, SIG_LOGS, ENC_NDJSON, (const uint8_t *)"{}\n{}", 5, &res, &err), 0);
+    CHECK_EQ_INT(res.rows, 0);
+    /* JSON errors name the signal and the JSON path */
+    CHECK_EQ_INT(ingest_request(ing, SIG_TRACES, ENC_JSON, (const uint8_t *)"{\"resourceSpans\":3}", 19, &res, &err),
+                 -1);
+    CHECK_EQ_INT(err.code, ERR_INVALID);
+    CHECK(strstr(err.msg, "traces request"));
+    CHECK(strstr(err.msg, "resourceSpans"));
     /* a bad request is refused as such and leaves nothing */
     CHECK_EQ_INT(ingest_request(ing, SIG_LOGS, ENC_PROTOBUF, (const uint8_t *)"\x0a\x05", 2, &res, &err), -1);
     CHECK_EQ_INT(err.code, ERR_INVALID);
@@ -704,7 +706,7 @@ int main(void)
         T(timer_retries_with_backoff_until_the_storage_is_back),
         T(failed_probe_refuses_requests_until_one_succeeds),
         T(immediate_mode_writes_before_returning),
-        T(unsupported_signals_and_encodings),
+        T(every_signal_and_encoding_dispatches),
         T(many_threads_with_the_timer_lose_and_duplicate_nothing),
         T(flush_sort_by_service_then_time_ties_in_arrival_order),
         T(sniff_gzip_json_protobuf),
