@@ -37,7 +37,10 @@ for fz in build/fuzz/fuzz_*; do
   work="build/fuzz-work/$name"
   mkdir -p "$work"
   [ -d "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null
-  if "$fz" -runs="${FUZZ_RUNS:-20000}" -max_len=65536 -timeout=10 "$work" >"$logdir/$name.log" 2>&1; then
+  dict=tests/fuzz/${name#fuzz_}.dict
+  extra=()
+  [ -f "$dict" ] && extra=(-dict="$dict")
+  if "$fz" "${extra[@]}" -runs="${FUZZ_RUNS:-20000}" -max_len=65536 -timeout=10 "$work" >"$logdir/$name.log" 2>&1; then
     passed=$((passed + 1)); echo "ok   $name"
   else
     failed=$((failed + 1)); echo "FAIL $name"; tail -40 "$logdir/$name.log" | sed 's/^/    /'

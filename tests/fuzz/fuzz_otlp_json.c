@@ -34,11 +34,13 @@ static void check(int ok, const char *what)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
-    static table_batch_t batch;
+    /* one batch per table: [0] logs, [1] traces, [2 + MT_*] the metrics tables */
+    static table_batch_t batches[TABLE_COUNT];
     if (!ready) {
         if (tables_init() != 0)
             abort();
-        batch_init(&batch, &table_logs);
+        for (int t = 0; t < TABLE_COUNT; t++)
+            batch_init(&batches[t], tables_all[t]);
         ready = 1;
     }
     if (size == 0)
@@ -77,19 +79,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(again.len == pblen && (pblen == 0 || memcmp(again.data, pb, pblen) == 0), "deterministic");
     buf_free(&again);
 
-    if (signal == 0) {
-        batch_reset(&batch);
-        otlp_decode_ctx_t ctx = {.now_ns = 1700000000000000000LL};
-        int drc = otlp_logs_decode_pb(pb, pblen, &batch, &ctx, &err);
-        if (drc != 0) {
-            check(err.code == ERR_INVALID || err.code == ERR_TOO_LARGE, "decode error code");
-            batch_reset(&batch);
-        } else {
-            check(batch.nrows == ctx.rows_added, "rows_added counts the rows");
-        }
-        static unsigned runs;
-        if (++runs % 1024 == 0)
-            batch_free(&batch);
+    /* the transcoded request must decode into rows (or fail only as bad input) */
+    table_batch_t *mt[MT_COUNT];
+    for (int k = 0; k < MT_COUNT; k++)
+        mt[k] = &batches[2 + k];
+    otlp_decode_ctx_t ctx = {.now_ns = 1700000000000000000LL};
+    int drc = signal == 0   ? otlp_logs_decode_pb(pb, pblen, &batches[0], &ctx, &err)
+              : signal == 1 ? otlp_traces_decode_pb(pb, pblen, &batches[1], &ctx, &err)
+                            : otlp_metrics_decode_pb(pb, pblen, mt, &ctx, &err);
+    if (drc != 0)
+        check(err.code == ERR_INVALID || err.code == ERR_TOO_LARGE, "decode error code");
+    else if (signal != 2)
+        check(batches[signal].nrows == ctx.rows_added, "rows_added counts the rows");
+    static unsigned runs;
+    for (int t = 0; t < TABLE_COUNT; t++) {
+        if (++runs % 4096 == 0)
+            batch_free(&batches[t]);
+        else
+            batch_reset(&batches[t]);
     }
     buf_free(&out);
     return 0;
