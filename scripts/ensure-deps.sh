@@ -3,7 +3,7 @@
 # already done. Caches live outside the checkout so a fresh clone (what CI runs) reuses them.
 #   scripts/ensure-deps.sh build   Debian packages for compiling the program
 #   scripts/ensure-deps.sh test    the above, plus the test tools, the Python virtualenv and
-#                                  telemetrygen (built with Go into $cache/bin)
+#                                  telemetrygen and versitygw (built with Go into $cache/bin)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${OTLP2PARQUET_CACHE:-$HOME/.cache/otlp2parquet}
@@ -43,9 +43,7 @@ venv_ensure() {
 # a real OTLP/HTTP client. Built from source with `go install`; Debian's golang-go is used when
 # there is no Go yet (GOTOOLCHAIN=auto lets an older go fetch the toolchain the module needs).
 telemetrygen_version=v0.161.0
-telemetrygen_ensure() {
-  local bin="$cache/bin/telemetrygen"
-  [ -x "$bin" ] && return 0
+go_install() {
   local go
   go=$(command -v go || true)
   [ -z "$go" ] && [ -x /usr/local/go/bin/go ] && go=/usr/local/go/bin/go
@@ -53,14 +51,26 @@ telemetrygen_ensure() {
     apt_ensure golang-go
     go=$(command -v go)
   fi
-  echo "ensure-deps: installing telemetrygen $telemetrygen_version into $cache/bin" >&2
+  echo "ensure-deps: installing $1 into $cache/bin" >&2
   mkdir -p "$cache/bin"
-  GOBIN="$cache/bin" GOTOOLCHAIN=${GOTOOLCHAIN:-auto} GOFLAGS=${GOFLAGS:--buildvcs=false} \
-    "$go" install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$telemetrygen_version"
+  GOBIN="$cache/bin" GOTOOLCHAIN=${GOTOOLCHAIN:-auto} GOFLAGS=${GOFLAGS:--buildvcs=false} "$go" install "$1"
+}
+telemetrygen_ensure() {
+  [ -x "$cache/bin/telemetrygen" ] && return 0
+  go_install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$telemetrygen_version"
+}
+
+# versitygw, an S3 gateway over a local directory that checks SigV4 signatures and payload
+# hashes strictly: the S3 end-to-end tests run against it.
+versitygw_version=v1.7.0
+versitygw_ensure() {
+  local bin="$cache/bin/versitygw"
+  [ -x "$bin" ] && return 0
+  go_install "github.com/versity/versitygw/cmd/versitygw@$versitygw_version"
 }
 
 case "${1:-build}" in
   build) apt_ensure $build_pkgs ;;
-  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure; telemetrygen_ensure ;;
+  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure; telemetrygen_ensure; versitygw_ensure ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac

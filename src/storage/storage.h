@@ -30,12 +30,33 @@ struct storage {
 /* Local filesystem rooted at dir (created when missing). */
 storage_t *storage_fs_open(const char *dir, err_t *err);
 
+struct aws_cred_provider;
+
+/* An S3 bucket (AWS or any S3-compatible store), objects under prefix. */
+typedef struct {
+    const char *bucket;
+    const char *prefix;   /* "" or "a/b" (no leading or trailing '/') */
+    const char *region;   /* signing region, e.g. "us-east-1" */
+    const char *endpoint; /* NULL/"" = AWS (https://s3.<region>.amazonaws.com); else a base URL */
+    int path_style;       /* -1 auto (path style when an endpoint is given), 0 virtual-hosted, 1 path */
+    size_t multipart_threshold; /* objects above this go by multipart upload; 0 = 16 MiB */
+    size_t part_size;           /* multipart part size, at least 5 MiB; 0 = 8 MiB */
+    struct aws_cred_provider *creds; /* borrowed; outlives the storage */
+} storage_s3_options_t;
+
+/* Opens without network traffic (ready() checks the bucket). */
+storage_t *storage_s3_open(const storage_s3_options_t *o, err_t *err);
+
 static inline int storage_put(storage_t *s, const char *key, const uint8_t *d, size_t n, err_t *e)
 {
     return s->ops->put(s, key, d, n, e);
 }
 static inline int storage_del(storage_t *s, const char *key, err_t *e) { return s->ops->del(s, key, e); }
 static inline int storage_ready(storage_t *s, err_t *e) { return s->ops->ready(s, e); }
+static inline void storage_describe(storage_t *s, const char *key, char *out, size_t n)
+{
+    s->ops->describe(s, key, out, n);
+}
 static inline void storage_destroy(storage_t *s)
 {
     if (s)

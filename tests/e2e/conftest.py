@@ -32,8 +32,8 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
 
 
 def clean_env(**extra):
-    """The environment without any OTLP2PARQUET_* of the caller, plus extra."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTLP2PARQUET_") and not k.startswith("ICEBERG_")}
+    """The environment without any OTLP2PARQUET_*, ICEBERG_* or AWS_* of the caller, plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTLP2PARQUET_", "ICEBERG_", "AWS_"))}
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     env.update({k: str(v) for k, v in extra.items()})
