@@ -11,6 +11,7 @@
 #include "ingest/signals.h"
 #include "util/civil_time.h"
 #include "util/log.h"
+#include "util/uuid.h"
 
 #define NBUCKETS 1024
 /* Retries of a failed write, and probes of a storage that is down: 1 s, 2 s, 4 s, ... at most
@@ -39,6 +40,7 @@ typedef struct part {
     unsigned failures; /* failed writes so far */
     int64_t retry_ms;  /* retry list: next attempt */
     int sealed;        /* full: takes no more rows; written when the request that filled it ends */
+    char file_id[37];  /* the UUID of its file, the same at every attempt (flush_write_id) */
 } part_t;
 
 struct buffers {
@@ -118,6 +120,7 @@ static part_t *part_new(const table_schema_t *t, uint64_t hash, const uint8_t *s
     p->svc_len = n;
     p->schema = t;
     p->hash = hash;
+    uuid7_string(p->file_id);
     p->hour = hour;
     batch_init(&p->batch, t);
     return p;
@@ -216,17 +219,17 @@ static void mark_down(buffers_t *b, const char *msg, int64_t now, int probe)
     pthread_cond_signal(&b->wake);
 }
 
-/* The storage works: requests are taken again. After a real write, buffers waiting for a retry
- * go at once rather than at the end of their backoff. Holds mu. */
+/* The storage works again: buffers waiting for a retry go at once rather than at the end of
+ * their backoff (while it was down, the timer wrote nothing but probes). Only a real write
+ * resets the probe schedule. Holds mu. */
 static void mark_up(buffers_t *b, int64_t now, int from_write)
 {
     if (b->down)
         log_msg(LOG_INFO, "ingest: storage works again (%s); %u buffers waiting for a retry",
                 from_write ? "a write succeeded" : "probe", b->nretry);
     b->down = 0;
-    if (!from_write)
-        return;
-    b->down_failures = 0;
+    if (from_write)
+        b->down_failures = 0;
     int due = 0;
     for (part_t *p = b->retry; p; p = p->next)
         if (p->retry_ms > now) {
@@ -244,7 +247,8 @@ static void part_write(buffers_t *b, part_t *p)
     err_t err;
     err_clear(&err);
     table_batch_t *one = &p->batch;
-    int rc = flush_write(b->cfg.flusher, &one, 1, &err);
+    /* the same file name at every attempt: see flush_write_id */
+    int rc = flush_write_id(b->cfg.flusher, one, p->file_id, &err);
     char what[300];
     part_describe(p, what, sizeof what);
     int64_t now = mono_ms();
@@ -379,17 +383,28 @@ typedef struct {
     uint8_t created, sealed;
 } undo_t;
 
+/* The cap is reached: the client is to retry later. While the storage is down, the message says
+ * so, as that is why the buffers do not drain. Holds mu. */
+static int full_error(const buffers_t *b, size_t need, err_t *err)
+{
+    char why[sizeof b->down_msg + 40] = "";
+    if (b->down)
+        snprintf(why, sizeof why, "; storage unavailable: %s", b->down_msg);
+    if (need)
+        return err_set(err, ERR_UNAVAILABLE, "buffers full (%zu of %zu bytes buffered, the request needs %zu)%s, retry later",
+                       b->buffered, b->cfg.max_buffered, need, why);
+    return err_set(err, ERR_UNAVAILABLE, "buffers full (%zu of %zu bytes)%s, retry later", b->buffered,
+                   b->cfg.max_buffered, why);
+}
+
 int buffers_admit(buffers_t *b, err_t *err)
 {
     int rc = 0;
     pthread_mutex_lock(&b->mu);
-    if (b->down) {
-        rc = err_set(err, ERR_UNAVAILABLE, "storage unavailable, retry later: %s", b->down_msg);
-    } else if (b->buffered >= b->cfg.max_buffered) {
+    if (b->buffered >= b->cfg.max_buffered) {
         b->pressure = 1;
         pthread_cond_signal(&b->wake);
-        rc = err_set(err, ERR_UNAVAILABLE, "buffers full (%zu of %zu bytes), retry later", b->buffered,
-                     b->cfg.max_buffered);
+        rc = full_error(b, 0, err);
     }
     pthread_mutex_unlock(&b->mu);
     return rc;
@@ -478,14 +493,10 @@ int buffers_add(buffers_t *b, table_batch_t *const *batches, int n, err_t *err)
     if (rc == 0) {
         int64_t now = mono_ms();
         pthread_mutex_lock(&b->mu);
-        if (b->down) {
-            rc = err_set(err, ERR_UNAVAILABLE, "storage unavailable, retry later: %s", b->down_msg);
-        } else if (b->buffered > b->cfg.max_buffered || est > b->cfg.max_buffered - b->buffered) {
+        if (b->buffered > b->cfg.max_buffered || est > b->cfg.max_buffered - b->buffered) {
             b->pressure = 1;
             pthread_cond_signal(&b->wake);
-            rc = err_set(err, ERR_UNAVAILABLE,
-                         "buffers full (%zu of %zu bytes buffered, the request needs %zu), retry later", b->buffered,
-                         b->cfg.max_buffered, est);
+            rc = full_error(b, est, err);
         } else {
             rc = add_locked(b, preps, nprep, &undo, &nundo, &ucap, now, err);
             int created = 0;
@@ -518,6 +529,15 @@ int buffers_add(buffers_t *b, table_batch_t *const *batches, int n, err_t *err)
                 created |= u->created;
                 if (u->sealed) {
                     unlink_part(b, u->p);
+                    if (b->down) {
+                        /* a write now would only fail: it waits for the probe that finds the
+                         * storage back, and the request is answered at once */
+                        u->p->retry_ms = b->probe_ms;
+                        u->p->next = b->retry;
+                        b->retry = u->p;
+                        b->nretry++;
+                        continue;
+                    }
                     u->p->next = full;
                     full = u->p;
                     b->nflushing++;
@@ -630,7 +650,9 @@ static void *timer_main(void *arg)
         int64_t now = mono_ms();
         int64_t next = now + TICK_MAX_MS;
         part_t *list = NULL;
-        for (int i = 0; i < NBUCKETS; i++) {
+        /* While the storage is down, only probes: buffers stay in memory (bounded by the cap,
+         * past which requests get 503) and are written once a probe or a write finds it back. */
+        for (int i = 0; i < NBUCKETS && !b->down; i++) {
             for (part_t **pp = &b->buckets[i]; *pp;) {
                 part_t *p = *pp;
                 if (now - p->born_ms >= age_ms) {
@@ -645,7 +667,7 @@ static void *timer_main(void *arg)
                 pp = &p->next;
             }
         }
-        if (b->pressure) {
+        if (b->pressure && !b->down) {
             b->pressure = 0;
             part_t *more = take_largest(b);
             while (more) {
@@ -655,7 +677,7 @@ static void *timer_main(void *arg)
                 list = p;
             }
         }
-        for (part_t **pp = &b->retry; *pp;) {
+        for (part_t **pp = b->down ? NULL : &b->retry; pp && *pp;) {
             part_t *p = *pp;
             if (p->retry_ms <= now) {
                 *pp = p->next;

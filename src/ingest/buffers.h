@@ -1,7 +1,9 @@
 /* The partition buffers of the batching mode: one table batch per (table, service, UTC hour),
  * filled by requests and written as one file each when it is full (rows or bytes), old enough
  * (a timer thread), under memory pressure, or on ingest_flush. Memory is capped; a write that
- * fails keeps its buffer and is retried with backoff, so nothing accepted is dropped.
+ * fails keeps its buffer and is retried with backoff, so nothing accepted is dropped. While the
+ * storage is down, requests are still taken until the cap is reached (an outage is ridden out
+ * in memory), and nothing but probes is sent to the storage until it answers again.
  *
  * Locking: one mutex guards the map, the retry list and the counters. Requests are decoded and
  * grouped before it is taken; under it rows are only copied. Parquet encoding and storage writes
@@ -37,14 +39,15 @@ void buffers_free(buffers_t *b);
 int buffers_start(buffers_t *b, err_t *err);
 void buffers_stop(buffers_t *b);
 
-/* A cheap look before a request is decoded: ERR_UNAVAILABLE when the storage is known to be
- * down or the buffers are at the cap, else 0. */
+/* A cheap look before a request is decoded: ERR_UNAVAILABLE when the buffers are at the cap,
+ * else 0. */
 int buffers_admit(buffers_t *b, err_t *err);
 
 /* The rows of batches[0..n) (each of its own table) are copied into the partition buffers, all
- * or none. Returns 0 (accepted; buffers that became full were written before returning, and a
- * failed write of theirs is only retried later, the rows stay accepted), -1 with ERR_UNAVAILABLE
- * when the storage is known to be down or the rows would take the buffered bytes past the cap
+ * or none. Returns 0 (accepted; buffers that became full were written before returning, or,
+ * while the storage is down, queued for the retry that follows a successful probe; a failed
+ * write is only retried later, the rows stay accepted), -1 with ERR_UNAVAILABLE
+ * when the rows would take the buffered bytes past the cap
  * (the client retries after a while; the cap also makes the timer write the largest buffers
  * early), -1 with ERR_NOMEM, or BUFFERS_TOO_BIG when the rows alone are larger than the cap:
  * the caller then writes them at once (they make a large file by themselves). */
@@ -56,8 +59,8 @@ int buffers_add(buffers_t *b, table_batch_t *const *batches, int n, err_t *err);
  * rows could still not be written; they stay buffered. Safe while requests come in. */
 int buffers_flush_all(buffers_t *b, err_t *err);
 
-/* storage_ready, remembered: a failure marks the storage down (requests get 503 until a probe
- * or a write succeeds), a success marks it up and makes waiting retries due at once. */
+/* storage_ready, remembered: a failure marks the storage down (the timer only probes until a
+ * probe or a write succeeds), a success marks it up and makes waiting retries due at once. */
 int buffers_check_storage(buffers_t *b, err_t *err);
 
 /* Records the outcome of a write done outside the buffers (a request too big to buffer). */

@@ -87,7 +87,7 @@ static void undo(flusher_t *f, written_t *w)
 }
 
 /* One batch: sort, then a file per (service, hour) run. */
-static int write_one(flusher_t *f, const table_batch_t *b, written_t *w, buf_t *file, err_t *err)
+static int write_one(flusher_t *f, const table_batch_t *b, const char *id, written_t *w, buf_t *file, err_t *err)
 {
     uint32_t n = b->nrows;
     row_key_t *keys = sorted_keys(b, err);
@@ -117,7 +117,13 @@ static int write_one(flusher_t *f, const table_batch_t *b, written_t *w, buf_t *
             w->cap = ncap;
         }
         char *key = w->keys[w->n];
-        layout_data_key(b->schema->name, keys[start].svc, keys[start].svc_len, keys[start].ts, key, sizeof w->keys[0]);
+        if (id && start > 0) {
+            rc = err_set(err, ERR_INTERNAL, "%s: a buffer of one partition made more than one file",
+                         b->schema->name);
+            break;
+        }
+        layout_data_key(b->schema->name, keys[start].svc, keys[start].svc_len, keys[start].ts, id, key,
+                        sizeof w->keys[0]);
         buf_clear(file);
         rc = pq_write(b, rows + start, end - start, &f->parquet, file, NULL, err);
         if (rc == 0 && storage_put(f->storage, key, file->data, file->len, err)) {
@@ -138,14 +144,14 @@ static int write_one(flusher_t *f, const table_batch_t *b, written_t *w, buf_t *
     return rc;
 }
 
-int flush_write(flusher_t *f, table_batch_t *const *batches, int n, err_t *err)
+static int write_all(flusher_t *f, table_batch_t *const *batches, int n, const char *id, err_t *err)
 {
     written_t w = {0};
     buf_t file = {0};
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
         if (batches[i]->nrows)
-            rc = write_one(f, batches[i], &w, &file, err);
+            rc = write_one(f, batches[i], id, &w, &file, err);
     if (rc) {
         undo(f, &w);
     } else {
@@ -156,4 +162,14 @@ int flush_write(flusher_t *f, table_batch_t *const *batches, int n, err_t *err)
     free(w.keys);
     buf_free(&file);
     return rc;
+}
+
+int flush_write(flusher_t *f, table_batch_t *const *batches, int n, err_t *err)
+{
+    return write_all(f, batches, n, NULL, err);
+}
+
+int flush_write_id(flusher_t *f, table_batch_t *batch, const char *id, err_t *err)
+{
+    return write_all(f, &batch, 1, id, err);
 }

@@ -29,4 +29,10 @@ int flush_sort(const table_batch_t *b, uint32_t *rows, err_t *err);
  * other codes are failures to encode. */
 int flush_write(flusher_t *f, table_batch_t *const *batches, int n, err_t *err);
 
+/* flush_write of one batch of one partition (one table, service and hour: one file) under a
+ * given file UUID. A retry with the same id overwrites the object a failed attempt may have
+ * stored after all (the storage applied the write, its answer was lost), so a retried buffer
+ * is in storage once, never twice. */
+int flush_write_id(flusher_t *f, table_batch_t *batch, const char *id, err_t *err);
+
 #endif

@@ -53,13 +53,16 @@ void layout_escape_service(const uint8_t *name, size_t len, char *out, size_t ou
 }
 
 void layout_data_key(const char *table, const uint8_t *service, size_t service_len, int64_t ts_micros,
-                     char *out, size_t outlen)
+                     const char *id, char *out, size_t outlen)
 {
     char esc[SERVICE_MAX + 20];
     layout_escape_service(service, service_len, esc, sizeof esc);
     civil_hour_t c = civil_from_micros(ts_micros);
-    char id[37];
-    uuid7_string(id);
+    char fresh[37];
+    if (!id) {
+        uuid7_string(fresh);
+        id = fresh;
+    }
     snprintf(out, outlen, "%s/service=%s/year=%04d/month=%02d/day=%02d/hour=%02d/%s.parquet", table, esc,
              c.year, c.month, c.day, c.hour, id);
 }

@@ -12,8 +12,9 @@
  * that distinct services stay distinct. Writes at most outlen-1 bytes and a NUL. */
 void layout_escape_service(const uint8_t *name, size_t len, char *out, size_t outlen);
 
-/* The full key of a new file; out needs at least 512 bytes. */
+/* The full key of a file; out needs at least 512 bytes. id is the file's UUID (36 characters),
+ * or NULL for a new one. */
 void layout_data_key(const char *table, const uint8_t *service, size_t service_len, int64_t ts_micros,
-                     char *out, size_t outlen);
+                     const char *id, char *out, size_t outlen);
 
 #endif
