@@ -161,7 +161,7 @@ def s3_case(rng, i):
         "service": "s3", "region": region, "method": method, "scheme": scheme, "netloc": netloc,
         "host": host or netloc, "path": path, "wire_path": percent_encode(path, safe="/~"),
         "path_is_encoded": False, "params": params, "headers": rand_headers(rng, S3_HEADERS),
-        "body": rand_body(rng, method), "unsigned": rng.random() < 0.1, "date": rand_date(rng),
+        "body": rand_body(rng, method), "payload": rand_payload_mode(rng), "date": rand_date(rng),
         "creds": rand_creds(rng), "add_sha": False, "hash_in_tool": rng.random() < 0.7,
     }
 
@@ -212,13 +212,21 @@ def glue_case(rng, i):
         "netloc": f"{service}.{region}.amazonaws.com", "host": f"{service}.{region}.amazonaws.com",
         "path": decoded if can_decode else wire, "wire_path": wire, "path_is_encoded": not can_decode,
         "params": params, "headers": rand_headers(rng, GLUE_HEADERS), "body": body,
-        "unsigned": rng.random() < 0.08, "date": rand_date(rng), "creds": rand_creds(rng),
+        "payload": rand_payload_mode(rng), "date": rand_date(rng), "creds": rand_creds(rng),
         "add_sha": rng.random() < 0.3, "hash_in_tool": rng.random() < 0.5,
     }
 
 
+def rand_payload_mode(rng):
+    """Mostly the body's hash; sometimes an unsigned payload (payload signing turned off) or a
+    streaming body with a trailing checksum."""
+    r = rng.random()
+    return "unsigned" if r < 0.08 else "trailer" if r < 0.12 else "body"
+
+
 def payload_hash(case):
-    return "UNSIGNED-PAYLOAD" if case["unsigned"] else hashlib.sha256(case["body"]).hexdigest()
+    return {"unsigned": "UNSIGNED-PAYLOAD", "trailer": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}.get(
+        case["payload"], hashlib.sha256(case["body"]).hexdigest())
 
 
 def tool_line(case):
@@ -230,7 +238,7 @@ def tool_line(case):
         "service": case["service"], "add_content_sha256_header": case["add_sha"],
         "access_key": ak, "secret_key": sk, "session_token": token,
     }
-    if case["hash_in_tool"] and not case["unsigned"]:
+    if case["hash_in_tool"] and case["payload"] == "body":
         d["body_hex"] = case["body"].hex()  # our sigv4_sha256_hex hashes it
     else:
         d["payload_sha256"] = payload_hash(case)
@@ -285,14 +293,16 @@ def botocore_sign(case):
     creds = Credentials(ak, sk, token)
     if case["service"] == "s3":
         auth = recording(botocore.auth.S3SigV4Auth)(creds, "s3", case["region"])
-        if case["unsigned"]:
+        if case["payload"] == "unsigned":
             request.context["client_config"] = types.SimpleNamespace(s3={"payload_signing_enabled": False})
     else:
         auth = recording(botocore.auth.SigV4Auth)(creds, case["service"], case["region"])
         if case["add_sha"]:
             request.headers["X-Amz-Content-SHA256"] = payload_hash(case)
-        if case["unsigned"]:
+        if case["payload"] == "unsigned":
             request.context["payload_signing_enabled"] = False
+    if case["payload"] == "trailer":
+        request.context["checksum"] = {"request_algorithm": {"in": "trailer", "name": "crc32"}}
     with mock.patch.object(botocore.auth, "get_current_datetime", return_value=case["date"]):
         auth.add_auth(request)
     added = sorted((n.lower(), v) for n, v in request.headers.items()
@@ -313,7 +323,7 @@ def mismatch(case, ours, theirs):
     ours_add = sorted((n, v) for n, v in ours["add"])
     if ours_add != theirs["add"]:
         return f"headers to add differ: ours {ours_add}, botocore {theirs['add']}"
-    if not case["unsigned"] and ours["payload_sha256"] != hashlib.sha256(case["body"]).hexdigest():
+    if case["payload"] == "body" and ours["payload_sha256"] != hashlib.sha256(case["body"]).hexdigest():
         return f"payload hash {ours['payload_sha256']} is not the body's"
     return None
 
@@ -346,7 +356,8 @@ def test_s3_matches_botocore():
     # what the generator must have covered, so the comparison means something
     assert sum(len(c["body"]) == 1 << 20 for c in cases) >= 10
     assert sum(c["creds"][2] is not None for c in cases) >= 500
-    assert sum(c["unsigned"] for c in cases) >= 50
+    assert sum(c["payload"] == "unsigned" for c in cases) >= 50
+    assert sum(c["payload"] == "trailer" for c in cases) >= 20
     assert {c["method"] for c in cases} == {"GET", "PUT", "POST", "DELETE", "HEAD"}
     assert any(["uploads", None] in c["params"] for c in cases)
     assert any(n == "uploadId" for c in cases for n, _ in c["params"])
@@ -361,7 +372,8 @@ def test_glue_matches_botocore():
     cases = [glue_case(rng, i) for i in range(400)]
     assert any("%1F" in c["wire_path"] for c in cases)
     assert sum(c["path_is_encoded"] for c in cases) >= 50 and sum(not c["path_is_encoded"] for c in cases) >= 50
-    assert any(c["add_sha"] for c in cases) and any(c["unsigned"] for c in cases)
+    assert any(c["add_sha"] for c in cases)
+    assert any(c["payload"] == "unsigned" for c in cases) and any(c["payload"] == "trailer" for c in cases)
     ours = compare_all(cases)
     # the namespace separator is encoded twice in what is signed
     assert any("%251F" in o["canonical_request"] for o in ours)

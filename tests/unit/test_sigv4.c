@@ -297,6 +297,15 @@ TEST(unsigned_payload)
     CHECK(sigv4_sign(&rq, &doc_creds, &r, &err) == 0);
     CHECK_EQ_INT(r.nadd, 2);
     CHECK_EQ_STR(r.add[1].value, "UNSIGNED-PAYLOAD");
+    /* a trailing checksum: the header for S3 only (botocore's S3SigV4Auth; SigV4Auth does not) */
+    rq.payload_sha256_hex = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+    CHECK(sigv4_sign(&rq, &doc_creds, &r, &err) == 0);
+    CHECK_EQ_INT(r.nadd, 1);
+    CHECK(strstr(cr_text(&r), "x-amz-content-sha256") == NULL);
+    rq.service = "s3";
+    CHECK(sigv4_sign(&rq, &doc_creds, &r, &err) == 0);
+    CHECK_EQ_INT(r.nadd, 2);
+    CHECK(strstr(cr_text(&r), "\nx-amz-content-sha256:STREAMING-UNSIGNED-PAYLOAD-TRAILER\n") != NULL);
     sigv4_result_free(&r);
 }
 
