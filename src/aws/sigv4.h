@@ -12,7 +12,8 @@
 #include "util/err.h"
 
 typedef struct {
-    const char *name, *value; /* query parameter, NOT encoded (the signer encodes) */
+    const char *name, *value; /* query parameter, NOT encoded (the signer encodes); a NULL
+                               * value is the empty one ("?uploads" signs as "uploads=") */
 } sigv4_param_t;
 
 typedef struct {
