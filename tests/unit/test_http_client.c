@@ -147,7 +147,7 @@ TEST(get_body_and_headers)
 }
 
 /* The wire check needs the text after srv_stop freed it; so this one keeps its own copy. */
-static char wire[8192];
+static char wire[3 << 20];
 static int put_and_capture(const char *method, const uint8_t *body, size_t len,
                            const http_header_t *hs, size_t nh)
 {
@@ -186,6 +186,19 @@ TEST(put_with_body)
     CHECK(b != NULL);
     CHECK_EQ_INT(strlen(b + 4), 3000);
     CHECK(b[4 + 2999] == '!');
+}
+
+TEST(big_put_has_no_expect)
+{
+    /* curl adds "Expect: 100-continue" to large bodies unless told not to */
+    static uint8_t body[2 << 20];
+    memset(body, 'q', sizeof body);
+    CHECK_EQ_INT(put_and_capture("PUT", body, sizeof body, NULL, 0), 204);
+    CHECK(strstr(wire, "\r\nContent-Length: 2097152\r\n") != NULL);
+    const char *b = strstr(wire, "\r\n\r\n");
+    CHECK(b != NULL);
+    CHECK(memmem(wire, (size_t)(b - wire), "Expect", 6) == NULL);
+    CHECK_EQ_INT(strlen(b + 4), sizeof body);
 }
 
 TEST(put_empty_sends_content_length_zero)
@@ -423,7 +436,7 @@ int main(void)
         return check_run_(cases_, sizeof cases_ / sizeof cases_[0]);                        \
     }
 
-RUN_TESTS(T(get_body_and_headers), T(put_with_body), T(put_empty_sends_content_length_zero),
+RUN_TESTS(T(get_body_and_headers), T(put_with_body), T(big_put_has_no_expect), T(put_empty_sends_content_length_zero),
           T(delete_has_no_body), T(head_reads_no_body), T(only_final_header_block_kept),
           T(oversized_body_rejected), T(oversized_headers_rejected),
           T(connection_refused_names_host_not_query), T(timeout_is_an_error),
