@@ -55,4 +55,8 @@ void http_response_free(http_response_t *resp);
  * the main thread may skip it at exit). */
 void http_client_thread_cleanup(void);
 
+/* This thread's handle and curl's global state (curl_global_cleanup), at the very end, after
+ * every other thread stopped; lets leak checkers see a clean exit. */
+void http_client_global_cleanup(void);
+
 #endif
