@@ -6,7 +6,6 @@
  * parsed defensively. */
 #include "storage/storage.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +40,7 @@ typedef struct {
     s3_target_t target;
     size_t threshold, part_size;
     aws_cred_provider_t *creds;
-    /* Marks the threads that used the HTTP client, so each frees its curl handle on exit
-     * (libmicrohttpd's workers and the flush timer are not ours to add cleanup calls to). */
-    pthread_key_t thread_key;
 } s3_storage_t;
-
-static void thread_done(void *v)
-{
-    (void)v;
-    http_client_thread_cleanup();
-}
 
 /* One request as the operations describe it. */
 typedef struct {
@@ -190,10 +180,6 @@ static int exchange(s3_storage_t *s, const s3_call_t *c, const char *path, const
 static int call(s3_storage_t *s, const s3_call_t *c, const char *what, int ok404, http_response_t *resp,
                 s3_error_t *se, err_t *err)
 {
-    /* per-thread curl handles are freed when the thread ends */
-    if (!pthread_getspecific(s->thread_key))
-        pthread_setspecific(s->thread_key, s);
-
     char loc[S3_KEY_MAX + 600];
     where(s, c->objkey, loc, sizeof loc);
     buf_t path = {0}, url = {0};
@@ -473,10 +459,9 @@ static void s3_describe(storage_t *st, const char *key, char *out, size_t outlen
 static void s3_destroy(storage_t *st)
 {
     s3_storage_t *s = (s3_storage_t *)st;
-    /* the calling thread (main, in convert) may have used the client too */
-    if (pthread_getspecific(s->thread_key))
-        http_client_thread_cleanup();
-    pthread_key_delete(s->thread_key);
+    /* The HTTP client frees the curl handle of every other thread when it ends (a thread key
+     * of its own); the thread that closes the storage may have used one too. */
+    http_client_thread_cleanup();
     free(s->bucket);
     free(s->prefix);
     free(s->region);
@@ -528,10 +513,7 @@ storage_t *storage_s3_open(const storage_s3_options_t *o, err_t *err)
     s->part_size = o->part_size ? o->part_size : DEFAULT_PART_SIZE;
     if (s->part_size < MIN_PART_SIZE)
         s->part_size = MIN_PART_SIZE; /* S3 refuses smaller parts (but the last) */
-    int kerr = pthread_key_create(&s->thread_key, thread_done);
-    if (!s->bucket || !s->prefix || !s->region || kerr) {
-        if (!kerr)
-            pthread_key_delete(s->thread_key);
+    if (!s->bucket || !s->prefix || !s->region) {
         free(s->bucket);
         free(s->prefix);
         free(s->region);
