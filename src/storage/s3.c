@@ -6,6 +6,7 @@
  * parsed defensively. */
 #include "storage/storage.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ typedef struct {
     s3_target_t target;
     size_t threshold, part_size;
     aws_cred_provider_t *creds;
+    /* ready() logs when the answer changes, not on every probe */
+    atomic_int not_ready;
 } s3_storage_t;
 
 /* One request as the operations describe it. */
@@ -440,8 +443,13 @@ static int s3_ready(storage_t *st, err_t *err)
     s3_error_t se;
     int rc = call(s, &c, "GET (ListObjectsV2)", 0, &resp, &se, err);
     http_response_free(&resp);
-    if (rc)
+    if (rc) {
         err->code = ERR_UNAVAILABLE; /* not ready, whatever the reason */
+        if (!atomic_exchange(&s->not_ready, 1))
+            log_msg(LOG_WARN, "storage not ready: %s", err->msg);
+    } else if (atomic_exchange(&s->not_ready, 0)) {
+        log_msg(LOG_INFO, "storage s3://%s%s%s is ready again", s->bucket, s->prefix[0] ? "/" : "", s->prefix);
+    }
     return rc;
 }
 
