@@ -39,8 +39,24 @@ typedef struct {
     const char *region;
     const char *service; /* "s3": S3 rules (path encoded once, not normalised, payload hash header);
                           * anything else: SigV4Auth rules (path normalised and encoded twice) */
-    int add_content_sha256_header; /* 1: sign and send x-amz-content-sha256 (always for s3) */
+    int add_content_sha256_header; /* 1: sign and send x-amz-content-sha256 (always for s3, and
+                                    * always for UNSIGNED-PAYLOAD, as botocore does) */
+    /* 1: path is already percent-encoded exactly as sent on the wire (unreserved characters,
+     * '/' and %XX only), for paths whose segments were encoded one by one (an Iceberg namespace
+     * or table name holding '/', which the decoded form cannot tell from a separator).
+     * 0 (the default): path is decoded and the wire path is sigv4_uri_encode(path, keep_slash). */
+    int path_is_encoded;
 } sigv4_request_t;
+
+/* Limits; a request over any of them is rejected (ERR_INVALID). */
+#define SIGV4_MAX_HEADERS 64       /* extra headers */
+#define SIGV4_MAX_HEADER_NAME 128
+#define SIGV4_MAX_HEADER_VALUE 8192
+#define SIGV4_MAX_PARAMS 64
+#define SIGV4_MAX_PARAM 4096       /* bytes of one decoded name or value */
+#define SIGV4_MAX_PATH 4096        /* bytes of the path */
+#define SIGV4_MAX_SECRET 256
+#define SIGV4_MAX_TOKEN 4095
 
 typedef struct {
     buf_t canonical_request;   /* NUL-terminated */
@@ -53,7 +69,12 @@ typedef struct {
     size_t nadd;
 } sigv4_result_t;
 
-/* Signs req with creds. out must be zeroed before the first use; free with sigv4_result_free. */
+/* Signs req with creds. out must be zeroed before the first use; free with sigv4_result_free.
+ * out->add[] points into req and creds (amz_date, payload_sha256_hex, session_token): send them
+ * before those change. Headers botocore never signs (user-agent, connection, expect,
+ * transfer-encoding, ...) are skipped if given; host, date, authorization, x-amz-date,
+ * x-amz-content-sha256 and x-amz-security-token are the signer's and rejected if given.
+ * Header values must be printable ASCII (tabs allowed); the host lowercase. */
 int sigv4_sign(const sigv4_request_t *req, const sigv4_credentials_t *creds, sigv4_result_t *out, err_t *err);
 void sigv4_result_free(sigv4_result_t *out);
 
