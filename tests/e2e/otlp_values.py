@@ -698,12 +698,13 @@ def _from_reader(v, kind):
     return v
 
 
-def read_rows_pyarrow(files, table):
-    """Every row of the files, as dicts in the form of the expected rows."""
+def read_rows_pyarrow(files, table, filesystem=None):
+    """Every row of the files (paths on filesystem, a pyarrow.fs one, e.g. S3), as dicts in the
+    form of the expected rows."""
     cols = COLUMNS[table]
     rows = []
     for f in files:
-        t = pq.read_table(f)
+        t = pq.read_table(f, filesystem=filesystem)
         assert t.column_names == [c for c, _ in cols], (f, t.column_names)
         data = {}
         for name, kind in cols:

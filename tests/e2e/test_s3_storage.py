@@ -1,0 +1,192 @@
+"""The s3 storage backend against versitygw, an S3 server that checks SigV4 signatures and
+payload hashes strictly: every signal lands under the prefix in the documented layout and reads
+back (pyarrow's S3 filesystem, DuckDB's httpfs) equal to what was sent; service names that need
+escaping; a file above the multipart threshold goes by multipart upload and arrives whole with
+no upload left open; a wrong secret key makes /ready fail naming the S3 error; the storage going
+away and coming back shows in /ready; convert writes to S3 too."""
+
+import math
+import random
+import re
+
+import pyarrow.fs as pafs
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+from conftest import FAST_FLUSH, run_bin
+from otlp_values import (BASE_NS, TABLES, assert_rows_equal, build_logs_request, build_metrics_request,
+                         build_traces_request, merge_expected, otlp_json_bytes, read_rows_duckdb, read_rows_pyarrow)
+
+PREFIX = "otel/prod"
+UUID7 = r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def key_re(prefix):
+    return re.compile(rf"^{re.escape(prefix)}/(?P<table>[a-z_]+)/service=(?P<svc>[^/]+)/year=\d{{4}}/month=\d\d/"
+                      rf"day=\d\d/hour=\d\d/{UUID7}\.parquet$")
+
+
+def start_s3_server(start_server, gw, prefix=PREFIX, **env):
+    """A server writing to gw under prefix; its data_dir is the bucket's folder on disk, so the
+    shared helpers that wait for rows (reading file footers) work unchanged."""
+    d = gw.bucket_dir(*[p for p in prefix.split("/") if p])
+    return start_server(data_dir=d, **gw.server_env(prefix=prefix, **env))
+
+
+def rows_via_s3(gw, table, prefix=PREFIX):
+    """The rows of table as pyarrow reads them over S3."""
+    fs = gw.pyarrow_fs()
+    sel = pafs.FileSelector(f"{gw.bucket}/{prefix}/{table}", recursive=True, allow_not_found=True)
+    files = sorted(i.path for i in fs.get_file_info(sel) if i.path.endswith(".parquet"))
+    return read_rows_pyarrow(files, table, filesystem=fs)
+
+
+def assert_read_back(gw, expected, prefix=PREFIX, tables=TABLES):
+    con = gw.duckdb()
+    for t in tables:
+        assert_rows_equal(rows_via_s3(gw, t, prefix), expected.get(t, []), t, " (pyarrow over S3)")
+        if expected.get(t):
+            assert_rows_equal(read_rows_duckdb(f"s3://{gw.bucket}/{prefix}", t, con), expected[t], t,
+                              " (DuckDB httpfs)")
+
+
+def escaped(name):
+    """The service folder name as DESIGN §4 has it: bytes outside A-Z a-z 0-9 - _ . as %XX."""
+    safe = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+    return "".join(chr(b) if b in safe else f"%{b:02X}" for b in name.encode())
+
+
+def logs_of_service(name, n, body=lambda i: f"record {i} ü", t0=BASE_NS):
+    req = ExportLogsServiceRequest()
+    rl = req.resource_logs.add()
+    rl.resource.attributes.add(key="service.name").value.string_value = name
+    records = rl.scope_logs.add().log_records
+    for i in range(n):
+        r = records.add(time_unix_nano=t0 + i * 1000, observed_time_unix_nano=t0 + i * 1000 + 7)
+        b = body(i)
+        if isinstance(b, bytes):
+            r.body.bytes_value = b
+        else:
+            r.body.string_value = b
+    return req
+
+
+def test_every_signal_lands_under_the_prefix_and_reads_back(s3_gateway, start_server):
+    gw = s3_gateway
+    reqs = [build_logs_request(300, random.Random(1)), build_traces_request(200, random.Random(2)),
+            build_metrics_request(random.Random(3))]
+    exp = merge_expected(reqs)
+    want = {t: len(exp[t]) for t in TABLES if exp.get(t)}
+    assert set(want) == set(TABLES), "the payloads must fill every table (all five metric kinds)"
+
+    s = start_s3_server(start_server, gw, **FAST_FLUSH)
+    assert s.get("/ready").status == 200
+    for path, req in zip(("/v1/logs", "/v1/traces", "/v1/metrics"), reqs):
+        r = s.post(path, req.SerializeToString())
+        assert r.status == 200, r.body
+    assert s.wait_for_rows(want, timeout=60) == want
+    assert s.stop() == 0
+    out = s.output()
+    assert f"writing Parquet to s3://{gw.bucket}/{PREFIX}" in out, out[-2000:]
+    assert "AWS credentials from environment" in out, out[-2000:]
+    assert gw.secret_key not in out
+
+    keys = gw.keys()
+    pat = key_re(PREFIX)
+    assert keys and all(pat.match(k) for k in keys), [k for k in keys if not pat.match(k)][:5]
+    assert {pat.match(k)["table"] for k in keys} == set(TABLES)
+    assert "s3_PutObject" in gw.operations()
+    assert not gw.multipart_uploads()
+    assert_read_back(gw, exp)
+
+
+def test_service_name_needing_escapes_lands_escaped_and_reads_back(s3_gateway, start_server):
+    gw = s3_gateway
+    names = ["check out/ü 日本%41", "..", "a+b=c&d?e#f"]
+    reqs = [logs_of_service(n, 5 + i) for i, n in enumerate(names)]
+    s = start_s3_server(start_server, gw, **FAST_FLUSH)
+    for req in reqs:
+        assert s.post("/v1/logs", req.SerializeToString()).status == 200
+    exp = merge_expected(reqs)
+    assert s.wait_for_rows({"logs": len(exp["logs"])}, timeout=60) == {"logs": len(exp["logs"])}
+    assert s.stop() == 0
+    pat = key_re(PREFIX)
+    services = sorted(pat.match(k)["svc"] for k in gw.keys())
+    assert services == sorted(escaped(n) for n in names), services
+    assert_read_back(gw, exp, tables=["logs"])
+    assert sorted({r["ServiceName"] for r in rows_via_s3(gw, "logs")}) == sorted(names)
+
+
+def test_file_above_the_threshold_goes_by_multipart_and_arrives_whole(s3_gateway, start_server):
+    gw = s3_gateway
+    part = 5 << 20
+    s = start_s3_server(start_server, gw, OTLP2PARQUET_S3_MULTIPART_THRESHOLD=part, OTLP2PARQUET_S3_PART_SIZE=part,
+                        OTLP2PARQUET_BATCH_MAX_AGE_SECS=3600)
+    rng = random.Random(7)
+    # random bytes do not compress: 4 requests of 3.5 MiB make one file of well over 12 MiB
+    reqs = [logs_of_service("bulk", 56, body=lambda i: rng.randbytes(64 << 10), t0=BASE_NS + k * 10**9)
+            for k in range(4)]
+    for req in reqs:
+        r = s.post("/v1/logs", req.SerializeToString())
+        assert r.status == 200, r.body
+    assert s.stop() == 0, s.output()[-3000:]  # SIGTERM writes what is buffered
+
+    keys = gw.keys(PREFIX + "/")
+    assert len(keys) == 1, keys
+    size = gw.client().head_object(Bucket=gw.bucket, Key=keys[0])["ContentLength"]
+    assert size > 12 << 20, size
+    ops = gw.operations()
+    assert ops.count("s3_CreateMultipartUpload") == 1, ops
+    assert ops.count("s3_UploadPart") == math.ceil(size / part), ops
+    assert ops.count("s3_CompleteMultipartUpload") == 1, ops
+    assert "s3_PutObject" not in ops and "s3_AbortMultipartUpload" not in ops, ops
+    assert not gw.multipart_uploads()
+    assert_read_back(gw, merge_expected(reqs), tables=["logs"])
+
+
+def test_wrong_secret_key_is_not_ready_naming_signature_does_not_match(s3_gateway, start_server):
+    gw = s3_gateway
+    wrong = "wrong/secret+key0000000000000000000000"
+    s = start_s3_server(start_server, gw, secret_key=wrong)
+    r = s.get("/ready")
+    assert r.status == 503, (r.status, r.body)
+    assert b"SignatureDoesNotMatch" in r.body, r.body
+    assert s.stop() == 0
+    out = s.output()
+    assert "SignatureDoesNotMatch" in out, out[-3000:]
+    assert wrong not in out and "Authorization" not in out
+
+
+def test_ready_follows_the_storage_going_away_and_coming_back(s3_gateway, start_server):
+    gw = s3_gateway
+    s = start_s3_server(start_server, gw)
+    assert s.get("/ready").status == 200
+    gw.stop()
+    r = s.get("/ready")
+    assert r.status == 503 and b"127.0.0.1" in r.body, (r.status, r.body)
+    gw.start()
+    assert s.get("/ready").status == 200
+
+
+def test_convert_writes_to_s3(s3_gateway, tmp_path):
+    gw = s3_gateway
+    logs, traces = build_logs_request(120, random.Random(4)), build_traces_request(90, random.Random(5))
+    metrics = build_metrics_request(random.Random(6))
+    inputs = {"logs.pb": logs.SerializeToString(), "traces.json": otlp_json_bytes(traces),
+              "metrics.pb": metrics.SerializeToString()}
+    paths = []
+    for name, data in inputs.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    # the prefix is normalised: leading and trailing '/' do not make empty key segments
+    p = run_bin(["convert", "-q", *paths], **gw.server_env(prefix="/otel/convert/"))
+    assert p.returncode == 0, p.stderr
+    keys = gw.keys()
+    pat = key_re("otel/convert")
+    assert keys and all(pat.match(k) for k in keys), keys[:5]
+    assert_read_back(gw, merge_expected([logs, traces, metrics]), prefix="otel/convert")
+
+
+def test_s3_without_a_bucket_is_a_configuration_error():
+    p = run_bin(["serve"], OTLP2PARQUET_STORAGE_BACKEND="s3")
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "OTLP2PARQUET_S3_BUCKET" in p.stderr, p.stderr
