@@ -130,7 +130,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
 /* The URL's authority without user info: what error messages name (never the path or the query,
  * which may carry a presigned signature or other secrets). */
-static void url_host(const char *url, char *out, size_t cap)
+void http_url_host(const char *url, char *out, size_t cap)
 {
     const char *s = strstr(url, "://");
     s = s ? s + 3 : url;
@@ -223,7 +223,7 @@ static int set_method(CURL *h, const http_request_t *req)
 int http_request(const http_request_t *req, http_response_t *resp, err_t *err)
 {
     char host[256];
-    url_host(req->url, host, sizeof host);
+    http_url_host(req->url, host, sizeof host);
     const char *method = req->method ? req->method : "GET";
     buf_clear(&resp->body);
     buf_clear(&resp->header);
