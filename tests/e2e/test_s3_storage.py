@@ -5,16 +5,20 @@ escaping; a file above the multipart threshold goes by multipart upload and arri
 no upload left open; a wrong secret key makes /ready fail naming the S3 error; the storage going
 away and coming back shows in /ready; convert writes to S3 too."""
 
+import http.client
+import http.server
 import math
 import random
 import re
+import threading
 
 import pyarrow.fs as pafs
+import pytest
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 from conftest import FAST_FLUSH, run_bin
 from otlp_values import (BASE_NS, TABLES, assert_rows_equal, build_logs_request, build_metrics_request,
-                         build_traces_request, merge_expected, otlp_json_bytes, read_rows_duckdb, read_rows_pyarrow)
+                         build_traces_request, expected_rows, merge_expected, otlp_json_bytes, read_rows_duckdb, read_rows_pyarrow)
 
 PREFIX = "otel/prod"
 UUID7 = r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -196,3 +200,152 @@ def test_s3_without_a_bucket_is_a_configuration_error():
     p = run_bin(["serve"], OTLP2PARQUET_STORAGE_BACKEND="s3")
     assert p.returncode == 2, (p.returncode, p.stderr)
     assert "OTLP2PARQUET_S3_BUCKET" in p.stderr, p.stderr
+
+
+# --- faults: a proxy in front of versitygw answers some requests itself ----------------------
+
+
+class FaultProxy:
+    """Forwards every request to the gateway unchanged (Host header included, so signatures stay
+    valid), except that each rule (method, query-string test, status, body), taken in order,
+    answers the first matching request itself, once. .seen lists (method, path, query) of every
+    request."""
+
+    def __init__(self, gw, rules):
+        proxy = self
+        self.rules = list(rules)
+        self.seen = []
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def handle_any(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path, _, query = self.path.partition("?")
+                with proxy.lock:
+                    proxy.seen.append((self.command, path, query))
+                    rule = next((r for r in proxy.rules if r[0] == self.command and r[1](query)), None)
+                    if rule:
+                        proxy.rules.remove(rule)
+                if rule:
+                    status, rbody, rheaders = rule[2], rule[3], [("Content-Type", "application/xml")]
+                else:
+                    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=120)
+                    try:
+                        conn.request(self.command, self.path, body=body if body or self.command in ("PUT", "POST") else None,
+                                     headers={k: v for k, v in self.headers.items() if k.lower() != "connection"})
+                        resp = conn.getresponse()
+                        rbody = resp.read()
+                        status, rheaders = resp.status, resp.getheaders()
+                    finally:
+                        conn.close()
+                self.send_response(status)
+                for k, v in rheaders:
+                    if k.lower() not in ("connection", "content-length", "transfer-encoding", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(rbody)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(rbody)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def count(self, method, query_test=lambda q: True, path_test=lambda p: True):
+        with self.lock:
+            return sum(1 for m, p, q in self.seen if m == method and query_test(q) and path_test(p))
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def s3_error(code, message="injected"):
+    return f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+
+
+def is_object_put(q):
+    return q == ""
+
+
+@pytest.fixture
+def fault_proxy(s3_gateway):
+    proxies = []
+
+    def make(rules):
+        p = FaultProxy(s3_gateway, rules)
+        proxies.append(p)
+        return p
+
+    yield make
+    for p in proxies:
+        p.close()
+
+
+def test_throttling_server_errors_and_expired_tokens_are_retried(s3_gateway, start_server, fault_proxy):
+    gw = s3_gateway
+    proxy = fault_proxy([("PUT", is_object_put, 503, s3_error("SlowDown", "Please reduce your request rate.")),
+                         ("PUT", is_object_put, 500, s3_error("InternalError")),
+                         ("PUT", is_object_put, 403, s3_error("ExpiredToken", "The provided token has expired."))])
+    req = logs_of_service("retried", 30)
+    s = start_s3_server(start_server, gw, OTLP2PARQUET_S3_ENDPOINT=proxy.endpoint, **FAST_FLUSH)
+    assert s.post("/v1/logs", req.SerializeToString()).status == 200
+    assert s.wait_for_rows({"logs": 30}, timeout=60) == {"logs": 30}
+    assert s.stop() == 0
+    assert proxy.count("PUT", is_object_put) == 4  # two retries, one after fetching credentials again
+    out = s.output()
+    assert "SlowDown" in out and "retrying in" in out, out[-3000:]
+    assert len(gw.keys()) == 1
+    assert_read_back(gw, expected_rows(req), tables=["logs"])
+
+
+def test_a_refused_put_is_not_retried_at_once(s3_gateway, start_server, fault_proxy):
+    gw = s3_gateway
+    proxy = fault_proxy([("PUT", is_object_put, 403, s3_error("AccessDenied", "Access Denied"))])
+    req = logs_of_service("denied-once", 3)
+    s = start_s3_server(start_server, gw, OTLP2PARQUET_S3_ENDPOINT=proxy.endpoint, **FAST_FLUSH)
+    assert s.post("/v1/logs", req.SerializeToString()).status == 200
+    # the ingest layer keeps the buffer and writes it again later
+    assert s.wait_for_rows({"logs": 3}, timeout=60) == {"logs": 3}
+    assert s.stop() == 0
+    out = s.output()
+    assert re.search(r"s3 PUT s3://otel-bucket/otel/prod/logs/service=denied-once/\S+: HTTP 403 AccessDenied: "
+                     r"Access Denied", out), out[-3000:]
+    assert proxy.count("PUT", is_object_put) == 2
+    assert_read_back(gw, expected_rows(req), tables=["logs"])
+
+
+def test_a_failed_multipart_upload_is_aborted_and_leaves_nothing(s3_gateway, start_server, fault_proxy):
+    gw = s3_gateway
+    part = 5 << 20
+    # the first upload's second part is refused: aborted at once. The second upload's completion
+    # "succeeds" with an error inside its 200 (S3 does that) on every attempt: aborted after the
+    # retries. The third upload lands.
+    complete_error = ("POST", lambda q: q.startswith("uploadId="), 200,
+                      s3_error("InternalError", "We encountered an internal error. Please try again."))
+    proxy = fault_proxy([("PUT", lambda q: "partNumber=2" in q, 400, s3_error("InvalidPart", "injected"))] +
+                        [complete_error] * 4)
+    s = start_s3_server(start_server, gw, OTLP2PARQUET_S3_ENDPOINT=proxy.endpoint,
+                        OTLP2PARQUET_S3_MULTIPART_THRESHOLD=part, OTLP2PARQUET_S3_PART_SIZE=part, **FAST_FLUSH)
+    rng = random.Random(8)
+    req = logs_of_service("mp", 48, body=lambda i: rng.randbytes(128 << 10))  # 6 MiB of noise: two parts
+    assert s.post("/v1/logs", req.SerializeToString()).status == 200
+    assert s.wait_for_rows({"logs": 48}, timeout=90) == {"logs": 48}
+    assert s.stop() == 0
+    assert proxy.count("POST", lambda q: q.startswith("uploads")) == 3
+    assert proxy.count("POST", lambda q: q.startswith("uploadId=")) == 5
+    assert proxy.count("DELETE", lambda q: q.startswith("uploadId=")) == 2
+    assert not gw.multipart_uploads()
+    assert len(gw.keys()) == 1
+    out = s.output()
+    assert "UploadPart 2 of 2" in out and "InvalidPart" in out, out[-3000:]
+    assert "CompleteMultipartUpload" in out and "InternalError" in out, out[-3000:]
+    assert_read_back(gw, expected_rows(req), tables=["logs"])
