@@ -293,6 +293,25 @@ static void abort_upload(s3_storage_t *s, const char *objkey, const char *upload
     http_response_free(&resp);
 }
 
+/* Is objkey there with exactly len bytes (HEAD)? */
+static int object_has_size(s3_storage_t *s, const char *objkey, size_t len)
+{
+    s3_call_t c = {.method = "HEAD", .objkey = objkey, .sha256 = EMPTY_SHA256};
+    http_response_t resp = {0};
+    s3_error_t se;
+    err_t e;
+    err_clear(&e);
+    char cl[32];
+    int ok = call(s, &c, "HEAD", 0, &resp, &se, &e) == 0 &&
+             http_response_header(&resp, "Content-Length", cl, sizeof cl) == 0 &&
+             strspn(cl, "0123456789") == strlen(cl) && cl[0] && strtoull(cl, NULL, 10) == (unsigned long long)len;
+    http_response_free(&resp);
+    if (ok)
+        log_msg(LOG_INFO, "s3: s3://%s/%s was completed by an earlier try of CompleteMultipartUpload", s->bucket,
+                objkey);
+    return ok;
+}
+
 static int put_multipart(s3_storage_t *s, const char *objkey, const uint8_t *data, size_t len, err_t *err)
 {
     size_t part = s->part_size;
@@ -384,6 +403,10 @@ static int put_multipart(s3_storage_t *s, const char *objkey, const uint8_t *dat
                             /* S3 may take minutes to assemble a large object */
                             .timeout_ms = 10 * 60 * 1000};
             rc = call(s, &cc, "CompleteMultipartUpload", 0, &resp, &se, err);
+            /* A retried completion whose first try did complete (the answer was lost) finds
+             * the upload gone; the object is there then, under our unique key and size. */
+            if (rc && !strcmp(se.code, "NoSuchUpload") && object_has_size(s, objkey, len))
+                rc = 0;
         }
     }
     if (rc)

@@ -208,8 +208,9 @@ def test_s3_without_a_bucket_is_a_configuration_error():
 class FaultProxy:
     """Forwards every request to the gateway unchanged (Host header included, so signatures stay
     valid), except that each rule (method, query-string test, status, body), taken in order,
-    answers the first matching request itself, once. .seen lists (method, path, query) of every
-    request."""
+    answers the first matching request itself, once; a rule with a fifth item "after" forwards
+    the request first and then answers with its status and body instead of the gateway's.
+    .seen lists (method, path, query) of every request."""
 
     def __init__(self, gw, rules):
         proxy = self
@@ -231,7 +232,7 @@ class FaultProxy:
                     rule = next((r for r in proxy.rules if r[0] == self.command and r[1](query)), None)
                     if rule:
                         proxy.rules.remove(rule)
-                if rule:
+                if rule and not rule[4:]:
                     status, rbody, rheaders = rule[2], rule[3], [("Content-Type", "application/xml")]
                 else:
                     conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=120)
@@ -243,11 +244,16 @@ class FaultProxy:
                         status, rheaders = resp.status, resp.getheaders()
                     finally:
                         conn.close()
+                    if rule:  # "after": the request did reach the gateway, the answer is lost
+                        status, rbody, rheaders = rule[2], rule[3], [("Content-Type", "application/xml")]
                 self.send_response(status)
+                length = str(len(rbody))
                 for k, v in rheaders:
-                    if k.lower() not in ("connection", "content-length", "transfer-encoding", "date", "server"):
+                    if k.lower() == "content-length" and self.command == "HEAD":
+                        length = v  # the size of the object, which a HEAD does not send
+                    elif k.lower() not in ("connection", "content-length", "transfer-encoding", "date", "server"):
                         self.send_header(k, v)
-                self.send_header("Content-Length", str(len(rbody)))
+                self.send_header("Content-Length", length)
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(rbody)
@@ -348,4 +354,28 @@ def test_a_failed_multipart_upload_is_aborted_and_leaves_nothing(s3_gateway, sta
     out = s.output()
     assert "UploadPart 2 of 2" in out and "InvalidPart" in out, out[-3000:]
     assert "CompleteMultipartUpload" in out and "InternalError" in out, out[-3000:]
+    assert_read_back(gw, expected_rows(req), tables=["logs"])
+
+
+def test_a_completion_whose_answer_was_lost_is_not_undone(s3_gateway, start_server, fault_proxy):
+    gw = s3_gateway
+    part = 5 << 20
+    # the gateway completes the upload, the client sees a 500: the retry finds no upload (404
+    # NoSuchUpload), and the object, whole, is there: success, nothing aborted, written once
+    # (versitygw would answer the retry with a 200; AWS answers NoSuchUpload, as injected here)
+    complete = lambda q: q.startswith("uploadId=")  # noqa: E731
+    proxy = fault_proxy([("POST", complete, 500, s3_error("InternalError"), "after"),
+                         ("POST", complete, 404, s3_error("NoSuchUpload", "The specified upload does not exist."))])
+    s = start_s3_server(start_server, gw, OTLP2PARQUET_S3_ENDPOINT=proxy.endpoint,
+                        OTLP2PARQUET_S3_MULTIPART_THRESHOLD=part, OTLP2PARQUET_S3_PART_SIZE=part, **FAST_FLUSH)
+    rng = random.Random(9)
+    req = logs_of_service("lost-answer", 48, body=lambda i: rng.randbytes(128 << 10))
+    assert s.post("/v1/logs", req.SerializeToString()).status == 200
+    assert s.wait_for_rows({"logs": 48}, timeout=60) == {"logs": 48}
+    assert s.stop() == 0
+    assert proxy.count("POST", lambda q: q.startswith("uploads")) == 1
+    assert proxy.count("POST", lambda q: q.startswith("uploadId=")) == 2
+    assert proxy.count("DELETE") == 0 and proxy.count("HEAD") == 1
+    assert len(gw.keys()) == 1 and not gw.multipart_uploads()
+    assert "completed by an earlier try" in s.output()
     assert_read_back(gw, expected_rows(req), tables=["logs"])
