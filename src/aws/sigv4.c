@@ -561,40 +561,53 @@ static int compute_signature(const char *secret, const char *date8, const char *
     return rc;
 }
 
+/* The canonical request into cr (NUL-terminated) and the signed header names, "a;b;c", into
+ * signed_names. -1 only when memory runs out. */
+static int canonical_request(const sigv4_request_t *r, const sigv4_credentials_t *c, int is_s3, int with_sha,
+                             buf_t *cr, buf_t *signed_names)
+{
+    hdr_t h[SIGV4_MAX_HEADERS + 4];
+    /* the lowercased names live on the heap: 64 * 129 bytes is a lot for small thread stacks */
+    char (*lnames)[SIGV4_MAX_HEADER_NAME + 1] = r->nheaders ? calloc(r->nheaders, sizeof *lnames) : NULL;
+    if (r->nheaders && !lnames)
+        return -1;
+    size_t nh = collect_headers(r, c, with_sha, lnames, h);
+    int rc = buf_append_str(cr, r->method) || buf_append(cr, "\n", 1) || append_canonical_uri(cr, r, is_s3) ||
+                     buf_append(cr, "\n", 1) || append_canonical_query(cr, r) || buf_append(cr, "\n", 1) ||
+                     append_canonical_headers(cr, signed_names, h, nh) || buf_append(cr, "\n", 1) ||
+                     buf_append(cr, signed_names->data, signed_names->len) || buf_append(cr, "\n", 1) ||
+                     buf_append_str(cr, r->payload_sha256_hex) || terminate(cr)
+                 ? -1
+                 : 0;
+    free(lnames);
+    return rc;
+}
+
+/* Whether x-amz-content-sha256 is signed and sent: always for S3; for other services when asked
+ * and, as botocore does, for UNSIGNED-PAYLOAD (the service could not tell otherwise). */
+static int wants_sha_header(const sigv4_request_t *r, int is_s3)
+{
+    return is_s3 || r->add_content_sha256_header || strcmp(r->payload_sha256_hex, "UNSIGNED-PAYLOAD") == 0;
+}
+
 static int build(const sigv4_request_t *r, const sigv4_credentials_t *c, sigv4_result_t *out, err_t *err)
 {
-    int is_s3 = strcmp(r->service, "s3") == 0;
-    /* S3 always gets the payload hash header; other services when asked, and always for an
-     * unsigned payload (botocore adds the header then, or the service could not know) */
-    int with_sha = is_s3 || r->add_content_sha256_header || strcmp(r->payload_sha256_hex, "UNSIGNED-PAYLOAD") == 0 ||
-                   strcmp(r->payload_sha256_hex, "STREAMING-UNSIGNED-PAYLOAD-TRAILER") == 0;
-    char (*lnames)[SIGV4_MAX_HEADER_NAME + 1] = NULL;
-    hdr_t h[SIGV4_MAX_HEADERS + 4];
+    int is_s3 = strcmp(r->service, "s3") == 0, with_sha = wants_sha_header(r, is_s3);
     buf_t signed_names = {0};
     buf_t *cr = &out->canonical_request, *sts = &out->string_to_sign;
-    int rc = -1;
-
-    /* the lowercased names live on the heap: 64 * 129 bytes is too much for small stacks */
-    lnames = r->nheaders ? calloc(r->nheaders, sizeof *lnames) : NULL;
-    if (r->nheaders && !lnames)
-        goto nomem;
-    size_t nh = collect_headers(r, c, with_sha, lnames, h);
-
-    if (buf_append_str(cr, r->method) || buf_append(cr, "\n", 1) || append_canonical_uri(cr, r, is_s3) ||
-        buf_append(cr, "\n", 1) || append_canonical_query(cr, r) || buf_append(cr, "\n", 1) ||
-        append_canonical_headers(cr, &signed_names, h, nh) || buf_append(cr, "\n", 1) ||
-        buf_append(cr, signed_names.data, signed_names.len) || buf_append(cr, "\n", 1) ||
-        buf_append_str(cr, r->payload_sha256_hex) || terminate(cr))
-        goto nomem;
-
     char cr_hash[65];
+
+    if (canonical_request(r, c, is_s3, with_sha, cr, &signed_names))
+        goto nomem;
     sigv4_sha256_hex(cr->data, cr->len, cr_hash);
-    if (buf_printf(sts, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", r->amz_date, r->amz_date, r->region,
-                   r->service, cr_hash) ||
+    if (buf_printf(sts, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", r->amz_date, r->amz_date,
+                   r->region, r->service, cr_hash) ||
         terminate(sts))
         goto nomem;
-    if (compute_signature(c->secret_key, r->amz_date, r->region, r->service, sts, out->signature))
-        goto nomem;
+    if (compute_signature(c->secret_key, r->amz_date, r->region, r->service, sts, out->signature)) {
+        err_set(err, ERR_INTERNAL, "sigv4: HMAC-SHA256 failed in OpenSSL");
+        goto fail;
+    }
     int n = snprintf(out->authorization, sizeof out->authorization,
                      "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
                      c->access_key, r->amz_date, r->region, r->service, (const char *)signed_names.data,
@@ -604,23 +617,21 @@ static int build(const sigv4_request_t *r, const sigv4_credentials_t *c, sigv4_r
                 "(too many or too long header names)", sizeof out->authorization - 1);
         goto fail;
     }
+    buf_free(&signed_names);
     out->add[out->nadd++] = (sigv4_header_t){"x-amz-date", r->amz_date};
     if (with_sha)
         out->add[out->nadd++] = (sigv4_header_t){"x-amz-content-sha256", r->payload_sha256_hex};
     if (c->session_token && *c->session_token)
         out->add[out->nadd++] = (sigv4_header_t){"x-amz-security-token", c->session_token};
-    rc = 0;
-    goto done;
+    return 0;
 nomem:
     err_set(err, ERR_NOMEM, "sigv4: out of memory");
 fail:
+    buf_free(&signed_names);
     buf_clear(cr);
     buf_clear(sts);
     out->signature[0] = out->authorization[0] = 0;
-done:
-    free(lnames);
-    buf_free(&signed_names);
-    return rc;
+    return -1;
 }
 
 int sigv4_sign(const sigv4_request_t *req, const sigv4_credentials_t *creds, sigv4_result_t *out, err_t *err)

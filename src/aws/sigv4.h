@@ -12,7 +12,8 @@
 #include "util/err.h"
 
 typedef struct {
-    const char *name, *value; /* query parameter, NOT encoded (the signer encodes) */
+    const char *name, *value; /* query parameter, NOT encoded (the signer encodes); a NULL
+                               * value is the empty one ("?uploads" signs as "uploads=") */
 } sigv4_param_t;
 
 typedef struct {
@@ -34,7 +35,8 @@ typedef struct {
     const sigv4_header_t *headers; /* extra headers to sign (content-type, ...); host, x-amz-date,
                                     * x-amz-content-sha256 and x-amz-security-token are added */
     size_t nheaders;
-    const char *payload_sha256_hex; /* lowercase hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
+    const char *payload_sha256_hex; /* lowercase hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
+                                     * (or "STREAMING-UNSIGNED-PAYLOAD-TRAILER") */
     const char *amz_date;           /* "YYYYMMDDTHHMMSSZ" */
     const char *region;
     const char *service; /* "s3": S3 rules (path encoded once, not normalised, payload hash header);
