@@ -196,10 +196,18 @@ def test_convert_writes_to_s3(s3_gateway, tmp_path):
     assert_read_back(gw, merge_expected([logs, traces, metrics]), prefix="otel/convert")
 
 
-def test_s3_without_a_bucket_is_a_configuration_error():
+def test_s3_configuration_errors_stop_start_up():
     p = run_bin(["serve"], OTLP2PARQUET_STORAGE_BACKEND="s3")
     assert p.returncode == 2, (p.returncode, p.stderr)
     assert "OTLP2PARQUET_S3_BUCKET" in p.stderr, p.stderr
+    base = {"OTLP2PARQUET_STORAGE_BACKEND": "s3", "OTLP2PARQUET_S3_BUCKET": "b", "AWS_EC2_METADATA_DISABLED": "true"}
+    for name, value in (("OTLP2PARQUET_S3_MULTIPART_THRESHOLD", str((5 << 20) - 1)),
+                        ("OTLP2PARQUET_S3_PART_SIZE", "1MiB"), ("OTLP2PARQUET_S3_ENDPOINT", "ftp://x")):
+        p = run_bin(["serve"], **base, **{name: value})
+        assert p.returncode == 2, (name, p.returncode, p.stderr)
+        assert (name if "ENDPOINT" not in name else "endpoint") in p.stderr, p.stderr
+    p = run_bin(["--help"])
+    assert "OTLP2PARQUET_S3_MULTIPART_THRESHOLD" in p.stdout and "OTLP2PARQUET_S3_PART_SIZE" in p.stdout
 
 
 # --- faults: a proxy in front of versitygw answers some requests itself ----------------------
