@@ -153,6 +153,9 @@ def test_file_above_the_threshold_goes_by_multipart_and_arrives_whole(s3_gateway
     assert "s3_PutObject" not in ops and "s3_AbortMultipartUpload" not in ops, ops
     assert not gw.multipart_uploads()
     assert_read_back(gw, merge_expected(reqs), tables=["logs"])
+    # a service name without escapes: DuckDB's own S3 glob finds the file too
+    glob_rows = read_rows_duckdb(f"s3://{gw.bucket}/{PREFIX}", "logs", gw.duckdb())
+    assert_rows_equal(glob_rows, merge_expected(reqs)["logs"], "logs", " (DuckDB S3 glob)")
 
 
 def test_wrong_secret_key_is_not_ready_naming_signature_does_not_match(s3_gateway, start_server):
