@@ -258,12 +258,15 @@ static int run(int argc, char **argv, char **files)
             .ingest = ing,
             .storage = storage,
         };
+        const char *src = creds ? aws_cred_source(creds) : NULL;
+        int none = src && !strcmp(src, "none");
         log_msg(LOG_INFO,
                 "otlp2parquet %s listening on %s, writing Parquet to %s%s%s (files of at most %llu rows / %zu bytes, "
                 "after %u s; %zu bytes buffered at most)",
-                otlp2parquet_version, cfg.listen_addr, where, creds ? ", AWS credentials from " : "",
-                creds ? aws_cred_source(creds) : "", (unsigned long long)cfg.batch_max_rows, cfg.batch_max_bytes,
-                cfg.batch_max_age_secs, cfg.max_buffered_bytes);
+                otlp2parquet_version, cfg.listen_addr, where,
+                !src ? "" : none ? ", no AWS credentials yet" : ", AWS credentials from ", src && !none ? src : "",
+                (unsigned long long)cfg.batch_max_rows, cfg.batch_max_bytes, cfg.batch_max_age_secs,
+                cfg.max_buffered_bytes);
         if (http_serve_until_signal(&hcfg, &err)) {
             log_msg(LOG_ERROR, "server: %s", err.msg);
             rc = 1;
