@@ -270,14 +270,8 @@ static int check_encoded_path(const char *p, size_t n, err_t *err)
     return 0;
 }
 
-static int check_request(const sigv4_request_t *r, err_t *err)
+static int check_path(const sigv4_request_t *r, err_t *err)
 {
-    if (!r)
-        return err_set(err, ERR_INVALID, "sigv4: no request");
-    if (check_method(r->method, err) || check_host(r->host, err) || check_amz_date(r->amz_date, err) ||
-        check_payload_hash(r->payload_sha256_hex, err) || check_scope_part("region", r->region, err) ||
-        check_scope_part("service", r->service, err))
-        return -1;
     if (!r->path || r->path[0] != '/')
         return err_set(err, ERR_INVALID, "sigv4: path \"%.64s\" does not start with '/'", r->path ? r->path : "");
     size_t plen = strnlen(r->path, SIGV4_MAX_PATH + 1);
@@ -285,6 +279,11 @@ static int check_request(const sigv4_request_t *r, err_t *err)
         return err_set(err, ERR_INVALID, "sigv4: path is longer than %d bytes", SIGV4_MAX_PATH);
     if (r->path_is_encoded && check_encoded_path(r->path, plen, err))
         return -1;
+    return 0;
+}
+
+static int check_params(const sigv4_request_t *r, err_t *err)
+{
     if (r->nparams > SIGV4_MAX_PARAMS)
         return err_set(err, ERR_INVALID, "sigv4: %zu query parameters, at most %d", r->nparams, SIGV4_MAX_PARAMS);
     if (r->nparams && !r->params)
@@ -298,30 +297,52 @@ static int check_request(const sigv4_request_t *r, err_t *err)
             return err_set(err, ERR_INVALID, "sigv4: query parameter %zu: name or value longer than %d bytes",
                            i, SIGV4_MAX_PARAM);
     }
+    return 0;
+}
+
+/* One caller header: a token name (quoted in messages only once known to be one), not one of
+ * the signer's own, and a clean value. */
+static int check_header(const sigv4_header_t *h, size_t i, err_t *err)
+{
+    if (!h->name || !*h->name)
+        return err_set(err, ERR_INVALID, "sigv4: header %zu has no name", i);
+    size_t n = strnlen(h->name, SIGV4_MAX_HEADER_NAME + 1);
+    if (n > SIGV4_MAX_HEADER_NAME)
+        return err_set(err, ERR_INVALID, "sigv4: header %zu: name longer than %d bytes", i, SIGV4_MAX_HEADER_NAME);
+    char lower[SIGV4_MAX_HEADER_NAME + 1];
+    for (size_t j = 0; j < n; j++) {
+        if (!is_tchar((unsigned char)h->name[j]))
+            return err_set(err, ERR_INVALID, "sigv4: header %zu: name has byte 0x%02x at %zu", i,
+                           (unsigned char)h->name[j], j);
+        lower[j] = (char)tolower((unsigned char)h->name[j]);
+    }
+    lower[n] = 0;
+    if (in_list(lower, signer_headers, sizeof signer_headers / sizeof signer_headers[0]))
+        return err_set(err, ERR_INVALID, "sigv4: header %s is set by the signer, not the caller", lower);
+    return check_header_value("header", lower, h->value, err);
+}
+
+static int check_headers(const sigv4_request_t *r, err_t *err)
+{
     if (r->nheaders > SIGV4_MAX_HEADERS)
         return err_set(err, ERR_INVALID, "sigv4: %zu headers, at most %d", r->nheaders, SIGV4_MAX_HEADERS);
     if (r->nheaders && !r->headers)
         return err_set(err, ERR_INVALID, "sigv4: nheaders is %zu but headers is NULL", r->nheaders);
-    for (size_t i = 0; i < r->nheaders; i++) {
-        const char *name = r->headers[i].name;
-        if (!name || !*name)
-            return err_set(err, ERR_INVALID, "sigv4: header %zu has no name", i);
-        size_t n = strnlen(name, SIGV4_MAX_HEADER_NAME + 1);
-        if (n > SIGV4_MAX_HEADER_NAME)
-            return err_set(err, ERR_INVALID, "sigv4: header %zu: name longer than %d bytes", i, SIGV4_MAX_HEADER_NAME);
-        char lower[SIGV4_MAX_HEADER_NAME + 1];
-        for (size_t j = 0; j < n; j++) {
-            if (!is_tchar((unsigned char)name[j]))
-                return err_set(err, ERR_INVALID, "sigv4: header %zu: name \"%.64s\" has byte 0x%02x at %zu",
-                               i, name, (unsigned char)name[j], j);
-            lower[j] = (char)tolower((unsigned char)name[j]);
-        }
-        lower[n] = 0;
-        if (in_list(lower, signer_headers, sizeof signer_headers / sizeof signer_headers[0]))
-            return err_set(err, ERR_INVALID, "sigv4: header %s is set by the signer, not the caller", lower);
-        if (check_header_value("header", lower, r->headers[i].value, err))
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (check_header(&r->headers[i], i, err))
             return -1;
-    }
+    return 0;
+}
+
+static int check_request(const sigv4_request_t *r, err_t *err)
+{
+    if (!r)
+        return err_set(err, ERR_INVALID, "sigv4: no request");
+    if (check_method(r->method, err) || check_host(r->host, err) || check_amz_date(r->amz_date, err) ||
+        check_payload_hash(r->payload_sha256_hex, err) || check_scope_part("region", r->region, err) ||
+        check_scope_part("service", r->service, err) || check_path(r, err) || check_params(r, err) ||
+        check_headers(r, err))
+        return -1;
     return 0;
 }
 
@@ -547,17 +568,19 @@ static int compute_signature(const char *secret, const char *date8, const char *
     size_t slen = strlen(secret);
     memcpy(k0, "AWS4", 4);
     memcpy(k0 + 4, secret, slen);
-    unsigned char k[32], s[32];
+    /* two buffers in turn: OpenSSL does not promise that the key may alias the output */
+    unsigned char ka[32], kb[32], mac[32];
     int rc = -1;
-    if (hmac256(k0, 4 + slen, date8, 8, k) == 0 && hmac256(k, 32, region, strlen(region), k) == 0 &&
-        hmac256(k, 32, service, strlen(service), k) == 0 && hmac256(k, 32, "aws4_request", 12, k) == 0 &&
-        hmac256(k, 32, sts->data, sts->len, s) == 0) {
-        hex_encode(sig, s, 32);
+    if (hmac256(k0, 4 + slen, date8, 8, ka) == 0 && hmac256(ka, 32, region, strlen(region), kb) == 0 &&
+        hmac256(kb, 32, service, strlen(service), ka) == 0 && hmac256(ka, 32, "aws4_request", 12, kb) == 0 &&
+        hmac256(kb, 32, sts->data, sts->len, mac) == 0) {
+        hex_encode(sig, mac, 32);
         sig[64] = 0;
         rc = 0;
     }
     OPENSSL_cleanse(k0, sizeof k0);
-    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(ka, sizeof ka);
+    OPENSSL_cleanse(kb, sizeof kb);
     return rc;
 }
 
