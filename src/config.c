@@ -30,9 +30,11 @@ static const config_key_t keys[] = {
     {"STORAGE_PATH", K_STR, F(storage_path), "root folder of the fs backend (default ./data)", 0, 0},
     {"S3_BUCKET", K_STR, F(s3_bucket), "bucket of the s3 backend", 0, 0},
     {"S3_PREFIX", K_STR, F(s3_prefix), "key prefix inside the bucket", 0, 0},
-    {"S3_REGION", K_STR, F(s3_region), "region (default AWS_REGION)", 0, 0},
+    {"S3_REGION", K_STR, F(s3_region), "region (default AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1)", 0, 0},
     {"S3_ENDPOINT", K_STR, F(s3_endpoint), "endpoint URL of an S3-compatible store", 0, 0},
     {"S3_PATH_STYLE", K_TRISTATE, F(s3_path_style), "true | false (default: path style when an endpoint is given)", 0, 0},
+    {"S3_MULTIPART_THRESHOLD", K_SIZE, F(s3_multipart_threshold), "objects larger than this go by multipart upload (default 16 MiB, at least 5 MiB)", (int64_t)5 << 20, (int64_t)5 << 30},
+    {"S3_PART_SIZE", K_SIZE, F(s3_part_size), "part size of multipart uploads (default 8 MiB, at least 5 MiB)", (int64_t)5 << 20, (int64_t)5 << 30},
     {"LISTEN_ADDR", K_STR, F(listen_addr), "host:port of the OTLP/HTTP server (default 0.0.0.0:4318)", 0, 0},
     {"MAX_PAYLOAD_BYTES", K_SIZE, F(max_payload_bytes), "largest request body, compressed and decompressed (default 8 MiB, 6 MiB in Lambda)", 1024, (int64_t)1 << 31},
     {"BATCH_MAX_ROWS", K_U64, F(batch_max_rows), "rows buffered per file before a flush (default 200000)", 1, 100000000},
@@ -172,6 +174,8 @@ static void defaults(config_t *c)
         snprintf(c->iceberg_signing_region, sizeof c->iceberg_signing_region, "%s", region);
     }
     c->s3_path_style = -1;
+    c->s3_multipart_threshold = (size_t)16 << 20;
+    c->s3_part_size = (size_t)8 << 20;
     snprintf(c->listen_addr, sizeof c->listen_addr, "0.0.0.0:4318");
     c->max_payload_bytes = c->lambda ? 6u << 20 : 8u << 20;
     c->batch_max_rows = 200000;
@@ -325,6 +329,15 @@ int config_load(config_t *c, const char *file, const config_override_t *ov, size
         return err_set(err, ERR_CONFIG, "%sICEBERG_ENABLED is true but %sICEBERG_REST_URI is not set", PREFIX, PREFIX);
     if (!strcmp(c->storage_backend, "s3") && !c->s3_bucket[0])
         return err_set(err, ERR_CONFIG, "%sSTORAGE_BACKEND=s3 needs %sS3_BUCKET", PREFIX, PREFIX);
+    if (!c->s3_region[0]) /* neither set nor in AWS_REGION / AWS_DEFAULT_REGION: what the AWS CLI assumes */
+        snprintf(c->s3_region, sizeof c->s3_region, "us-east-1");
+    /* "/a/b/" and "a/b" mean the same folder; keys are joined to it with one '/' */
+    char *pfx = c->s3_prefix;
+    size_t skip = strspn(pfx, "/");
+    memmove(pfx, pfx + skip, strlen(pfx + skip) + 1);
+    size_t pl = strlen(pfx);
+    while (pl > 0 && pfx[pl - 1] == '/')
+        pfx[--pl] = 0;
     return 0;
 }
 

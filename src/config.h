@@ -15,6 +15,7 @@ typedef struct {
     char storage_path[4096];
     char s3_bucket[256], s3_prefix[1024], s3_region[64], s3_endpoint[1024];
     int s3_path_style; /* -1 auto, 0 no, 1 yes */
+    size_t s3_multipart_threshold, s3_part_size;
     char listen_addr[300];
     size_t max_payload_bytes;
     uint64_t batch_max_rows;

@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/credentials.h"
 #include "config.h"
 #include "convert.h"
 #include "http/server.h"
 #include "ingest/content.h"
 #include "ingest/ingest.h"
+#include "net/http_client.h"
 #include "parquet/writer.h"
 #include "storage/storage.h"
 #include "table/tables.h"
@@ -53,6 +55,43 @@ static const flag_t flags[] = {
 };
 
 static int run(int argc, char **argv, char **files);
+
+/* The configured backend. For s3 also the HTTP client and the AWS credential chain (*creds,
+ * freed by the caller after the storage): credentials are looked up once now, so the start-up
+ * log can say where they come from and a missing set shows at once (as a warning: they may
+ * appear later, e.g. once instance metadata answers). */
+static storage_t *open_storage(const config_t *cfg, aws_cred_provider_t **creds, err_t *err)
+{
+    if (strcmp(cfg->storage_backend, "s3"))
+        return storage_fs_open(cfg->storage_path, err);
+    if (http_client_global_init(err))
+        return NULL;
+    *creds = aws_cred_chain_new(NULL, err);
+    if (!*creds) {
+        http_client_global_cleanup();
+        return NULL;
+    }
+    storage_s3_options_t o = {
+        .bucket = cfg->s3_bucket,
+        .prefix = cfg->s3_prefix,
+        .region = cfg->s3_region,
+        .endpoint = cfg->s3_endpoint,
+        .path_style = cfg->s3_path_style,
+        .multipart_threshold = cfg->s3_multipart_threshold,
+        .part_size = cfg->s3_part_size,
+        .creds = *creds,
+    };
+    storage_t *s = storage_s3_open(&o, err);
+    if (!s)
+        return NULL;
+    aws_credentials_t c;
+    err_t cerr;
+    err_clear(&cerr);
+    if (aws_cred_get(*creds, &c, &cerr))
+        log_msg(LOG_WARN, "AWS credentials: %s", cerr.msg);
+    explicit_bzero(&c, sizeof c);
+    return s;
+}
 
 int main(int argc, char **argv)
 {
@@ -147,11 +186,6 @@ static int run(int argc, char **argv, char **files)
         fprintf(stderr, "otlp2parquet: internal error: malformed table schema\n");
         return 1;
     }
-    if (strcmp(cfg.storage_backend, "fs")) {
-        fprintf(stderr, "otlp2parquet: configuration: OTLP2PARQUET_STORAGE_BACKEND=%s is not supported yet\n",
-                cfg.storage_backend);
-        return 2;
-    }
     if (cfg.iceberg_enabled) {
         fprintf(stderr, "otlp2parquet: configuration: Iceberg commits are not supported yet "
                         "(set OTLP2PARQUET_ICEBERG_ENABLED=false to write plain Parquet)\n");
@@ -174,11 +208,17 @@ static int run(int argc, char **argv, char **files)
         }
     }
 
-    storage_t *storage = storage_fs_open(cfg.storage_path, &err);
+    aws_cred_provider_t *creds = NULL;
+    storage_t *storage = open_storage(&cfg, &creds, &err);
     if (!storage) {
         fprintf(stderr, "otlp2parquet: storage: %s\n", err.msg);
-        return 1;
+        aws_cred_free(creds);
+        if (creds)
+            http_client_global_cleanup();
+        return err.code == ERR_CONFIG ? 2 : 1;
     }
+    char where[2048];
+    storage_describe(storage, NULL, where, sizeof where);
     ingest_config_t icfg;
     ingest_config_default(&icfg);
     icfg.storage = storage;
@@ -218,11 +258,15 @@ static int run(int argc, char **argv, char **files)
             .ingest = ing,
             .storage = storage,
         };
+        const char *src = creds ? aws_cred_source(creds) : NULL;
+        int none = src && !strcmp(src, "none");
         log_msg(LOG_INFO,
-                "otlp2parquet %s listening on %s, writing Parquet to %s (files of at most %llu rows / %zu bytes, "
+                "otlp2parquet %s listening on %s, writing Parquet to %s%s%s (files of at most %llu rows / %zu bytes, "
                 "after %u s; %zu bytes buffered at most)",
-                otlp2parquet_version, cfg.listen_addr, cfg.storage_path, (unsigned long long)cfg.batch_max_rows,
-                cfg.batch_max_bytes, cfg.batch_max_age_secs, cfg.max_buffered_bytes);
+                otlp2parquet_version, cfg.listen_addr, where,
+                !src ? "" : none ? ", no AWS credentials yet" : ", AWS credentials from ", src && !none ? src : "",
+                (unsigned long long)cfg.batch_max_rows, cfg.batch_max_bytes, cfg.batch_max_age_secs,
+                cfg.max_buffered_bytes);
         if (http_serve_until_signal(&hcfg, &err)) {
             log_msg(LOG_ERROR, "server: %s", err.msg);
             rc = 1;
@@ -230,5 +274,9 @@ static int run(int argc, char **argv, char **files)
     }
     ingest_free(ing);
     storage_destroy(storage);
+    if (creds) {
+        aws_cred_free(creds);
+        http_client_global_cleanup(); /* every other thread has ended */
+    }
     return rc;
 }

@@ -51,8 +51,16 @@ const char *http_response_text(http_response_t *resp);
 
 void http_response_free(http_response_t *resp);
 
+/* The authority of an absolute URL ("host", "host:port", "[v6]:port") without user info, path
+ * or query: what messages about a request may name. */
+void http_url_host(const char *url, char *out, size_t cap);
+
 /* Frees this thread's curl handle (threads that called http_request call it before they end;
  * the main thread may skip it at exit). */
 void http_client_thread_cleanup(void);
+
+/* This thread's handle and curl's global state (curl_global_cleanup), at the very end, after
+ * every other thread stopped; lets leak checkers see a clean exit. */
+void http_client_global_cleanup(void);
 
 #endif

@@ -24,6 +24,7 @@ TOOLS = os.environ.get("OTLP2PARQUET_TOOLS", os.path.join(ROOT, "build", "tools"
 CACHE = os.environ.get("OTLP2PARQUET_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "otlp2parquet"))
 # installed by scripts/ensure-deps.sh test
 TELEMETRYGEN = os.environ.get("TELEMETRYGEN", os.path.join(CACHE, "bin", "telemetrygen"))
+VERSITYGW = os.environ.get("VERSITYGW", os.path.join(CACHE, "bin", "versitygw"))
 
 # A server whose buffers are flushed after one second (a 200 only means "buffered").
 FAST_FLUSH = {"OTLP2PARQUET_BATCH_MAX_AGE_SECS": 1}
@@ -252,3 +253,144 @@ def recording_proxy():
     yield make
     for p in proxies:
         p.close()
+
+
+class S3Gateway:
+    """versitygw (an S3 server that checks SigV4 signatures and payload hashes strictly) with its
+    posix backend over a folder, on a loopback port: bucket `bucket` is the folder root/bucket.
+    start() and stop() may be called again and again (a test can take the storage away under
+    load and bring it back); the port, the data and the access log stay. The access log names
+    every S3 operation that reached it (s3_PutObject, s3_UploadPart, ...)."""
+
+    access_key = "AKIAOTLP2PARQUETTEST"
+    secret_key = "otlp2parquet/test+secret/key0123456789AB"
+    region = "us-east-1"
+
+    def __init__(self, root, bucket="otel-bucket"):
+        assert os.access(VERSITYGW, os.X_OK), f"{VERSITYGW} is missing: run scripts/ensure-deps.sh test"
+        self.root = str(root)
+        self.bucket = bucket
+        os.makedirs(os.path.join(self.root, "data", bucket), exist_ok=True)  # the posix backend: a folder is a bucket
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.access_log = os.path.join(self.root, "access.log")
+        self.log_path = os.path.join(self.root, "versitygw.log")
+        self.proc = None
+        self._client = None
+
+    def bucket_dir(self, *parts):
+        """The folder on disk that holds the objects under the key prefix parts."""
+        return os.path.join(self.root, "data", self.bucket, *parts)
+
+    def start(self, timeout=30):
+        assert self.proc is None, "already running"
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [VERSITYGW, "--access", self.access_key, "--secret", self.secret_key, "--region", self.region,
+             "--port", f"127.0.0.1:{self.port}", "--access-log", self.access_log,
+             "posix", os.path.join(self.root, "data")],
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"versitygw exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                self.client().head_bucket(Bucket=self.bucket)
+                return self
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("versitygw did not answer within 30 s:\n" + self.output())
+
+    def stop(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def client(self):
+        """A botocore S3 client for checking what arrived (path style, no retries)."""
+        if self._client is None:
+            import botocore.session
+            from botocore.config import Config
+            self._client = botocore.session.get_session().create_client(
+                "s3", endpoint_url=self.endpoint, region_name=self.region, aws_access_key_id=self.access_key,
+                aws_secret_access_key=self.secret_key,
+                config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                              connect_timeout=2, read_timeout=30))
+        return self._client
+
+    def keys(self, prefix=""):
+        """Every object key under prefix (ListObjectsV2), sorted."""
+        out, token = [], None
+        while True:
+            kw = {"Bucket": self.bucket, "Prefix": prefix}
+            if token:
+                kw["ContinuationToken"] = token
+            r = self.client().list_objects_v2(**kw)
+            out += [o["Key"] for o in r.get("Contents", [])]
+            if not r.get("IsTruncated"):
+                return sorted(out)
+            token = r["NextContinuationToken"]
+
+    def multipart_uploads(self):
+        return self.client().list_multipart_uploads(Bucket=self.bucket).get("Uploads", [])
+
+    def operations(self):
+        """The S3 operations in the access log, in order (e.g. "s3_PutObject")."""
+        if not os.path.exists(self.access_log):
+            return []
+        with open(self.access_log, encoding="utf-8", errors="replace") as f:
+            return [w for line in f for w in line.split() if w.startswith("s3_")][:100000]
+
+    def server_env(self, prefix="", secret_key=None, **extra):
+        """The environment of an otlp2parquet that writes to this bucket."""
+        env = {
+            "OTLP2PARQUET_STORAGE_BACKEND": "s3",
+            "OTLP2PARQUET_S3_BUCKET": self.bucket,
+            "OTLP2PARQUET_S3_PREFIX": prefix,
+            "OTLP2PARQUET_S3_ENDPOINT": self.endpoint,
+            "OTLP2PARQUET_S3_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": secret_key or self.secret_key,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        env.update(extra)
+        return env
+
+    def pyarrow_fs(self):
+        from pyarrow import fs
+        return fs.S3FileSystem(access_key=self.access_key, secret_key=self.secret_key, region=self.region,
+                               endpoint_override=f"127.0.0.1:{self.port}", scheme="http")
+
+    def duckdb(self):
+        """A DuckDB connection with httpfs (from the duckdb-extension-httpfs wheel: no download)
+        and a secret for this gateway."""
+        import duckdb
+        import duckdb_extension_httpfs
+        ext = glob.glob(os.path.join(os.path.dirname(duckdb_extension_httpfs.__file__), "extensions", "v*",
+                                     "httpfs.duckdb_extension"))
+        assert ext, "httpfs.duckdb_extension not found in the duckdb-extension-httpfs package"
+        con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+        con.execute(f"LOAD '{ext[0]}'")
+        con.execute(f"""CREATE SECRET gw (TYPE s3, KEY_ID '{self.access_key}', SECRET '{self.secret_key}',
+                        ENDPOINT '127.0.0.1:{self.port}', URL_STYLE 'path', USE_SSL false, REGION '{self.region}')""")
+        return con
+
+
+@pytest.fixture
+def s3_gateway(tmp_path):
+    """A running S3Gateway (versitygw) over tmp_path/s3; stopped at the end."""
+    gw = S3Gateway(tmp_path / "s3")
+    gw.start()
+    yield gw
+    gw.stop()

@@ -698,12 +698,13 @@ def _from_reader(v, kind):
     return v
 
 
-def read_rows_pyarrow(files, table):
-    """Every row of the files, as dicts in the form of the expected rows."""
+def read_rows_pyarrow(files, table, filesystem=None):
+    """Every row of the files (paths on filesystem, a pyarrow.fs one, e.g. S3), as dicts in the
+    form of the expected rows."""
     cols = COLUMNS[table]
     rows = []
     for f in files:
-        t = pq.read_table(f)
+        t = pq.read_table(f, filesystem=filesystem)
         assert t.column_names == [c for c, _ in cols], (f, t.column_names)
         data = {}
         for name, kind in cols:
@@ -727,12 +728,17 @@ def _duck_expr(expr, kind):
     return expr
 
 
-def read_rows_duckdb(data_dir, table, con=None):
-    """Every row of data_dir/table/**, read by DuckDB, in the form of the expected rows."""
+def read_rows_duckdb(data_dir, table, con=None, files=None):
+    """Every row of data_dir/table/** (or of the listed files), read by DuckDB, in the form of
+    the expected rows."""
     con = con or duckdb.connect()
     cols = COLUMNS[table]
     sel = ", ".join(f'{_duck_expr(chr(34) + n + chr(34), k)} AS "{n}"' for n, k in cols)
-    cur = con.execute(f"SELECT {sel} FROM read_parquet('{data_dir}/{table}/**/*.parquet', hive_partitioning = false)")
+    if files is not None:
+        src = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    else:
+        src = f"'{data_dir}/{table}/**/*.parquet'"
+    cur = con.execute(f"SELECT {sel} FROM read_parquet({src}, hive_partitioning = false)")
     names = [d[0] for d in cur.description]
     return [{n: _from_reader(v, k) for n, v, (_, k) in zip(names, vals, cols)} for vals in cur.fetchall()]
 
