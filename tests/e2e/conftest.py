@@ -313,6 +313,13 @@ class S3Gateway:
                 self.proc.wait()
             self.proc = None
 
+    def kill(self):
+        """Takes the storage away abruptly (SIGKILL: a crash, no request finished)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
     def output(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
