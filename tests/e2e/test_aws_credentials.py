@@ -457,7 +457,8 @@ def test_imds_stand_in_refuses_gets_without_token(stand_in):
 def test_imds_token_reused_across_refreshes(tmp_path, stand_in):
     answer, state = imds_answer(doc(1, expires_in=3600))
     s = stand_in(answer)
-    rc, lines, err = run(tmp_path, ["--repeat", 3, "--invalidate"], AWS_EC2_METADATA_SERVICE_ENDPOINT=s.url)
+    rc, lines, err = run(tmp_path, ["--repeat", 3, "--invalidate"], AWS_EC2_METADATA_SERVICE_ENDPOINT=s.url,
+                         AWS_EC2_METADATA_DISABLED="false")
     assert rc == 0, err
     assert len(lines) == 3
     assert state["tokens"] == 1
@@ -485,7 +486,7 @@ def test_imds_without_role(tmp_path, stand_in):
     answer, _ = imds_answer(doc(1))
     s = stand_in(lambda req: (404, b"") if req["path"].startswith("/latest/meta-data/") and req["headers"].get(
         "x-aws-ec2-metadata-token") else answer(req))
-    rc, _, err = run(tmp_path, AWS_EC2_METADATA_SERVICE_ENDPOINT=s.url)
+    rc, _, err = run(tmp_path, AWS_EC2_METADATA_SERVICE_ENDPOINT=s.url, AWS_EC2_METADATA_DISABLED="false")
     assert rc == 1 and "no IAM role" in err
 
 
