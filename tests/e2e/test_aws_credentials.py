@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import TOOLS, clean_env, free_port
+from conftest import TOOLS, assert_no_sanitizer_report, clean_env, free_port
 
 EXE = os.path.join(TOOLS, "aws_creds")
 
@@ -28,6 +28,7 @@ def run(tmp_path, args=(), home=None, timeout=60, **env):
     e = clean_env(HOME=h, **env)
     e.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     p = subprocess.run([EXE] + [str(a) for a in args], env=e, capture_output=True, text=True, timeout=timeout)
+    assert_no_sanitizer_report(p.stdout + p.stderr)
     lines = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
     return p.returncode, lines, p.stderr
 
