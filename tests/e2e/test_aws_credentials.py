@@ -207,9 +207,10 @@ def test_profile_from_config_file(tmp_path):
         "[default]\nregion = us-east-1\n"
         "[x]\naws_access_key_id = AKIANOTPROFILEPREFIX\naws_secret_access_key = notThis\n"
         "[profile   x]\n"
-        "s3 =\n  aws_access_key_id = AKIANESTEDNOTTOPLVL1\n  max_concurrent_requests = 10\n"
         "aws_access_key_id = AKIACONFIGX000000001\n"
-        "aws_secret_access_key = configSecretX\n")
+        "aws_secret_access_key = configSecretX\n"
+        "s3 =\n  aws_access_key_id = AKIANESTEDNOTTOPLVL1\n  max_concurrent_requests = 10\n"
+        "region = us-west-2\n")
     rc, lines, err = run(tmp_path, AWS_CONFIG_FILE=cfg, AWS_PROFILE="x",
                          AWS_SHARED_CREDENTIALS_FILE=tmp_path / "absent")
     assert rc == 0, err
