@@ -561,6 +561,33 @@ def test_invalidate_fetches_again(tmp_path, stand_in):
     assert [l["access_key"] for l in lines] == [docs[0]["AccessKeyId"], docs[1]["AccessKeyId"]]
 
 
+def test_concurrent_callers_share_one_fetch(tmp_path, stand_in):
+    def slow(req):
+        time.sleep(0.3)  # every thread asks while the first fetch is under way
+        return 200, doc(req["n"])
+    s = stand_in(slow)
+    rc, lines, err = run(tmp_path, ["--threads", 8, "--repeat", 3], AWS_CONTAINER_CREDENTIALS_FULL_URI=s.url + "/c")
+    assert rc == 0, err
+    assert len(lines) == 24
+    assert s.count() == 1
+    assert {l["access_key"] for l in lines} == {doc(1)["AccessKeyId"]}
+
+
+def test_concurrent_refreshes(tmp_path, stand_in):
+    s = stand_in(lambda req: (200, doc(req["n"], expires_in=4)))
+    rc, lines, err = run(tmp_path, ["--threads", 4, "--repeat", 5, "--refresh-before-ms", 60000],
+                         AWS_CONTAINER_CREDENTIALS_FULL_URI=s.url + "/c")
+    assert rc == 0, err
+    assert len(lines) == 20
+    # every call found its credentials near expiry: one fetch each, never two answers mixed up
+    assert s.count() == 20
+    keys = {f"ASIASTANDIN{n:09d}" for n in range(1, 21)}
+    assert {l["access_key"] for l in lines} == keys
+    for l in lines:
+        n = int(l["access_key"][-9:])
+        assert l["secret_key"] == doc(n)["SecretAccessKey"] and l["session_token"] == doc(n)["Token"]
+
+
 # ---- nothing configured ----
 
 def test_no_credentials_anywhere(tmp_path):
