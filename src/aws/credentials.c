@@ -153,6 +153,10 @@ static int from_profile(aws_cred_provider_t *p, int skip_unless_named, int *foun
     if (named && !exists)
         return err_set(err, ERR_CONFIG, "AWS_PROFILE names profile \"%s\", which is in neither %s nor %s", name,
                        creds ? creds : "the credentials file (no HOME)", config ? config : "the config file (no HOME)");
+    if (!has_keys && named && !skip_unless_named)
+        log_msg(LOG_WARN, "AWS_PROFILE %s has no aws_access_key_id and aws_secret_access_key (assuming a role, "
+                          "SSO and credential_process are not supported); trying the next sources",
+                name);
     if (!has_keys || skip_unless_named)
         return 0;
     p->fixed = c;

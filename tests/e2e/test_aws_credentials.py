@@ -253,6 +253,17 @@ def test_profile_half_pair_names_the_field(tmp_path):
     assert "profile half: aws_secret_access_key is missing" in err
 
 
+def test_profile_without_keys_falls_through_with_a_warning(tmp_path, stand_in):
+    cfg = tmp_path / "config"
+    cfg.write_text("[profile sso]\nsso_start_url = https://example.awsapps.com/start\nregion = eu-west-1\n")
+    d = doc(9)
+    s = stand_in(lambda req: (200, d))
+    rc, lines, err = run(tmp_path, AWS_CONFIG_FILE=cfg, AWS_PROFILE="sso", AWS_CONTAINER_CREDENTIALS_FULL_URI=s.url + "/c")
+    assert rc == 0, err
+    assert_doc(lines[0], d, "container")
+    assert "WARN" in err and "AWS_PROFILE sso has no aws_access_key_id" in err
+
+
 def test_profile_file_over_one_mib_is_refused(tmp_path):
     creds = tmp_path / "credentials"
     creds.write_text("[default]\naws_access_key_id = AKIABIG0000000000001\naws_secret_access_key = big\n"
