@@ -41,7 +41,9 @@ struct aws_cred_provider {
     int have;
     aws_credentials_t cached;
     int64_t retry_after_ms;
-    char source[160];
+    /* "none", "container", "imds" or fixed_source (written once, in aws_cred_chain_new): a
+     * pointer swapped atomically, so aws_cred_source needs no lock */
+    const char *source;
 };
 
 /* ---- field checks (shared by the sources) ---- */
@@ -151,6 +153,10 @@ static int from_profile(aws_cred_provider_t *p, int skip_unless_named, int *foun
     if (named && !exists)
         return err_set(err, ERR_CONFIG, "AWS_PROFILE names profile \"%s\", which is in neither %s nor %s", name,
                        creds ? creds : "the credentials file (no HOME)", config ? config : "the config file (no HOME)");
+    if (!has_keys && named && !skip_unless_named)
+        log_msg(LOG_WARN, "AWS_PROFILE %s has no aws_access_key_id and aws_secret_access_key (assuming a role, "
+                          "SSO and credential_process are not supported); trying the next sources",
+                name);
     if (!has_keys || skip_unless_named)
         return 0;
     p->fixed = c;
@@ -252,7 +258,7 @@ aws_cred_provider_t *aws_cred_chain_new(const aws_cred_options_t *opts, err_t *e
     }
     pthread_mutex_init(&p->mu, NULL);
     p->refresh_before_ms = opts && opts->refresh_before_ms > 0 ? opts->refresh_before_ms : DEFAULT_REFRESH_BEFORE_MS;
-    snprintf(p->source, sizeof p->source, "none");
+    p->source = "none";
     int found = 0;
     if (from_environment(p, &found, err))
         goto fail;
@@ -356,7 +362,7 @@ int aws_cred_get(aws_cred_provider_t *p, aws_credentials_t *out, err_t *err)
         p->cached = fresh;
         p->have = 1;
         p->retry_after_ms = 0;
-        snprintf(p->source, sizeof p->source, "%s", source);
+        __atomic_store_n(&p->source, source, __ATOMIC_RELEASE);
         *out = fresh;
         explicit_bzero(&fresh, sizeof fresh);
         log_new(p, out, now, refreshed);
@@ -388,8 +394,7 @@ void aws_cred_invalidate(aws_cred_provider_t *p)
 
 const char *aws_cred_source(const aws_cred_provider_t *p)
 {
-    /* set once, by the first success (a chain has one source), so reading it unlocked is fine */
-    return p->source;
+    return __atomic_load_n(&p->source, __ATOMIC_ACQUIRE);
 }
 
 void aws_cred_free(aws_cred_provider_t *p)
