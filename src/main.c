@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "aws/credentials.h"
+#include "check_command.h"
 #include "config.h"
 #include "convert.h"
 #include "http/server.h"
@@ -25,6 +26,8 @@ static void usage(FILE *out)
             "Usage:\n"
             "  otlp2parquet [serve] [options]          OTLP/HTTP server (POST /v1/logs, ...)\n"
             "  otlp2parquet convert [options] FILE...  convert OTLP export files offline ('-' = stdin)\n"
+            "  otlp2parquet check [options]            try the configured storage: write, read back and delete\n"
+            "                                          a probe object; print each step, its error and a hint\n"
             "  otlp2parquet --help | --version\n"
             "\n"
             "Options:\n"
@@ -116,7 +119,7 @@ static int run(int argc, char **argv, char **files)
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
         mode = argv[i++];
-        if (strcmp(mode, "serve") && strcmp(mode, "convert")) {
+        if (strcmp(mode, "serve") && strcmp(mode, "convert") && strcmp(mode, "check")) {
             fprintf(stderr, "otlp2parquet: unknown command '%s' (try --help)\n", mode);
             return 2;
         }
@@ -219,6 +222,15 @@ static int run(int argc, char **argv, char **files)
     }
     char where[2048];
     storage_describe(storage, NULL, where, sizeof where);
+    if (!strcmp(mode, "check")) {
+        int crc = check_storage(&cfg, storage, stdout) ? 1 : 0;
+        storage_destroy(storage);
+        if (creds) {
+            aws_cred_free(creds);
+            http_client_global_cleanup();
+        }
+        return crc;
+    }
     ingest_config_t icfg;
     ingest_config_default(&icfg);
     icfg.storage = storage;

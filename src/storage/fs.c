@@ -3,6 +3,7 @@
  * a reader (or a crash) sees the whole file or nothing, and a put that returned 0 survives a
  * power cut. */
 #include "storage/storage.h"
+#include "util/file_read.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -288,6 +289,21 @@ static int fs_ready(storage_t *s, err_t *err)
     return 0;
 }
 
+static int fs_get(storage_t *s, const char *key, size_t max, buf_t *out, err_t *err)
+{
+    fs_storage_t *fs = (fs_storage_t *)s;
+    if (key_check(key, err))
+        return -1;
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s%s%s", fs->root, strcmp(fs->root, "/") ? "/" : "", key);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return err_set(err, ERR_INTERNAL, "storage fs: path of \"%s\" too long", key);
+    int rc = file_read_bounded(path, max, out, err);
+    if (rc < 0 && err->code == ERR_CONFIG)
+        err->code = ERR_IO;
+    return rc;
+}
+
 static void fs_describe(storage_t *s, const char *key, char *out, size_t outlen)
 {
     fs_storage_t *fs = (fs_storage_t *)s;
@@ -310,6 +326,7 @@ static void fs_destroy(storage_t *s)
 static const storage_ops_t fs_ops = {
     .put = fs_put,
     .del = fs_del,
+    .get = fs_get,
     .ready = fs_ready,
     .describe = fs_describe,
     .destroy = fs_destroy,

@@ -58,6 +58,7 @@ typedef struct {
     int error_in_200;   /* a 200 may carry an <Error> (CompleteMultipartUpload) */
     int attempts;       /* 0 = ATTEMPTS */
     long timeout_ms;
+    size_t max_response; /* 0 = MAX_RESPONSE */
 } s3_call_t;
 
 /* What went wrong with an answer, for retry decisions and messages. */
@@ -166,7 +167,7 @@ static int exchange(s3_storage_t *s, const s3_call_t *c, const char *path, const
             .body = c->body,
             .body_len = c->len,
             .timeout_ms = c->timeout_ms,
-            .max_response = MAX_RESPONSE,
+            .max_response = c->max_response ? c->max_response : MAX_RESPONSE,
         };
         rc = http_request(&hr, resp, err);
         explicit_bzero(sr.authorization, sizeof sr.authorization);
@@ -445,6 +446,30 @@ static int s3_del(storage_t *st, const char *key, err_t *err)
     return rc;
 }
 
+static int s3_get(storage_t *st, const char *key, size_t max, buf_t *out, err_t *err)
+{
+    s3_storage_t *s = (s3_storage_t *)st;
+    char objkey[S3_KEY_MAX + 1];
+    if (full_key(s, key, objkey, sizeof objkey, err))
+        return -1;
+    s3_call_t c = {.method = "GET", .objkey = objkey, .sha256 = EMPTY_SHA256, .max_response = max ? max : 1,
+                   .timeout_ms = body_timeout_ms(max)};
+    http_response_t resp = {0};
+    s3_error_t se;
+    int rc = call(s, &c, "GET", 1, &resp, &se, err);
+    if (rc == 0 && resp.status == 404) {
+        /* only a missing key is "no such object"; a missing bucket is a failure */
+        if (!strcmp(se.code, "NoSuchKey") || !se.code[0])
+            rc = 1;
+        else
+            rc = err_set(err, ERR_IO, "s3 GET s3://%s/%s: HTTP 404 %s: %s", s->bucket, objkey, se.code, se.message);
+    }
+    else if (rc == 0 && buf_append(out, resp.body.data, resp.body.len))
+        rc = err_set(err, ERR_NOMEM, "s3 GET: out of memory");
+    http_response_free(&resp);
+    return rc;
+}
+
 /* ListObjectsV2 of one key under the prefix: proves the bucket exists and that we may read it
  * with these credentials, and, unlike HEAD, an error comes with its code (a wrong secret says
  * SignatureDoesNotMatch). One quick attempt: /ready must answer promptly. */
@@ -502,6 +527,7 @@ static void s3_destroy(storage_t *st)
 static const storage_ops_t s3_ops = {
     .put = s3_put,
     .del = s3_del,
+    .get = s3_get,
     .ready = s3_ready,
     .describe = s3_describe,
     .destroy = s3_destroy,

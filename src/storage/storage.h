@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 typedef struct storage storage_t;
@@ -16,6 +17,9 @@ typedef struct {
     /* Removes an object this process stored (undoing part of a request that failed later);
      * a missing object is not an error. */
     int (*del)(storage_t *s, const char *key, err_t *err);
+    /* Appends the whole object to out (Iceberg reads back the metadata it wrote): 0 when read,
+     * 1 when there is no such object, -1 on failure or when it holds more than max bytes. */
+    int (*get)(storage_t *s, const char *key, size_t max, buf_t *out, err_t *err);
     /* Is the storage reachable and writable? */
     int (*ready)(storage_t *s, err_t *err);
     /* Human-readable location of a key (for logs), written into out. */
@@ -53,6 +57,10 @@ static inline int storage_put(storage_t *s, const char *key, const uint8_t *d, s
 }
 static inline int storage_del(storage_t *s, const char *key, err_t *e) { return s->ops->del(s, key, e); }
 static inline int storage_ready(storage_t *s, err_t *e) { return s->ops->ready(s, e); }
+static inline int storage_get(storage_t *s, const char *key, size_t max, buf_t *out, err_t *e)
+{
+    return s->ops->get(s, key, max, out, e);
+}
 static inline void storage_describe(storage_t *s, const char *key, char *out, size_t n)
 {
     s->ops->describe(s, key, out, n);

@@ -94,7 +94,8 @@ static void mem_describe(storage_t *s, const char *key, char *out, size_t n)
 
 static void mem_destroy(storage_t *s) { (void)s; }
 
-static const storage_ops_t mem_ops = {mem_put, mem_del, mem_ready, mem_describe, mem_destroy};
+static const storage_ops_t mem_ops = {
+    .put = mem_put, .del = mem_del, .ready = mem_ready, .describe = mem_describe, .destroy = mem_destroy};
 
 static mem_t *mem_new(void)
 {

@@ -312,6 +312,31 @@ TEST(ready_leaves_nothing)
 
 static void teardown(void) { remove_tree(base_dir); }
 
+TEST(get_reads_back_exactly_and_bounded)
+{
+    err_t err;
+    storage_t *s = storage_fs_open(fresh_dir("get"), &err);
+    CHECK(s);
+    const uint8_t data[] = "metadata\0with a NUL";
+    CHECK_EQ_INT(storage_put(s, "t/metadata/snap-1.avro", data, sizeof data, &err), 0);
+    buf_t b = {0};
+    CHECK_EQ_INT(storage_get(s, "t/metadata/snap-1.avro", 1024, &b, &err), 0);
+    CHECK_EQ_INT(b.len, sizeof data);
+    CHECK(memcmp(b.data, data, sizeof data) == 0);
+    buf_clear(&b);
+    CHECK_EQ_INT(storage_get(s, "t/metadata/missing.avro", 1024, &b, &err), 1);
+    CHECK_EQ_INT(storage_get(s, "t/nofolder/missing.avro", 1024, &b, &err), 1);
+    CHECK_EQ_INT(b.len, 0);
+    /* larger than the caller allows: an error, not a partial read */
+    CHECK_EQ_INT(storage_get(s, "t/metadata/snap-1.avro", 4, &b, &err), -1);
+    CHECK_EQ_INT(b.len, 0);
+    /* no key leaves the root */
+    CHECK_EQ_INT(storage_get(s, "../get/t/metadata/snap-1.avro", 1024, &b, &err), -1);
+    CHECK_EQ_INT(storage_get(s, "/etc/passwd", 1024, &b, &err), -1);
+    buf_free(&b);
+    storage_destroy(s);
+}
+
 /* Runs before main (RUN_TESTS defines main): one scratch folder for all tests, removed at exit. */
 __attribute__((constructor)) static void setup(void)
 {
@@ -326,4 +351,4 @@ __attribute__((constructor)) static void setup(void)
 
 RUN_TESTS(T(open_creates_missing_root), T(describe_is_absolute), T(put_nested_exact_content),
           T(bad_keys_rejected), T(put_fails_cleanly_when_a_folder_is_a_file), T(ready_fails_when_root_missing),
-          T(ready_fails_when_root_unusable), T(ready_leaves_nothing))
+          T(ready_fails_when_root_unusable), T(ready_leaves_nothing), T(get_reads_back_exactly_and_bounded))
