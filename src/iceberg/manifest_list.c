@@ -171,7 +171,7 @@ static int read_one(const avro_value_t *rec, ice_manifest_file_t *m, err_t *err)
     m->manifest_path = strndup((const char *)path->bytes.p, path->bytes.n);
     if (!m->manifest_path)
         return err_set(err, ERR_NOMEM, "manifest list: out of memory");
-    int64_t spec_id, content;
+    int64_t spec_id = 0, content = 0;
     /* v1 lists have no content and no sequence numbers: data, sequence number 0 */
     if (get_int(rec, 501, "manifest_length", NULL, 0, &m->manifest_length, 1, err) ||
         get_int(rec, 502, "partition_spec_id", NULL, 0, &spec_id, 1, err) ||
