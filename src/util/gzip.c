@@ -66,11 +66,8 @@ static int inflate_capped(const uint8_t *in, size_t len, size_t max_out, buf_t *
             members++;
             if (zs.avail_in == 0 && left == 0)
                 break;
-            if (raw) {
-                rc = err_set(err, ERR_INVALID, "%s: %zu bytes after the end of the deflate stream", what,
-                             zs.avail_in + left);
-                break;
-            }
+            if (raw)
+                break; /* some writers (fastavro) leave bytes after the stream; readers ignore them */
             /* another member follows (concatenated gzip files are one valid stream) */
             inflateReset(&zs);
             continue;

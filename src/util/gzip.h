@@ -20,7 +20,7 @@ int gzip_is_gzip(const uint8_t *data, size_t len);
 int gzip_inflate(const uint8_t *in, size_t len, size_t max_out, buf_t *out, err_t *err);
 
 /* Inflates one raw deflate stream, as gzip_inflate does (same cap, same errors); bytes after
- * the end of the stream are an error. */
+ * the end of the stream are ignored, as zlib's own readers do. */
 int deflate_raw_inflate(const uint8_t *in, size_t len, size_t max_out, buf_t *out, err_t *err);
 
 /* Compresses in as one raw deflate stream appended to out (zlib level, -1 the default). */

@@ -104,7 +104,6 @@ def leaf_arrays(table):
             for i, child in enumerate(t):
                 walk(child, arr.flatten()[i] if arr.null_count == 0 else pc.struct_field(arr, [i]))
         elif pa.types.is_map(t):
-            flat = arr.flatten() if hasattr(arr, "flatten") else None
             walk(t.key_field, arr.keys)
             walk(t.item_field, arr.items)
         elif pa.types.is_list(t):
