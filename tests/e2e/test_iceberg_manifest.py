@@ -436,6 +436,14 @@ def test_pyiceberg_reads_our_manifests(tmp_path):
     assert len(mfs) == 1
     mf = mfs[0]
     assert mf.manifest_path == "file:" + info["manifest"] and mf.sequence_number == 9 and mf.added_snapshot_id == 555
+    # the table schema in the manifest's metadata is Iceberg JSON pyiceberg accepts, and every
+    # Parquet field id of the data files is a field of it
+    from pyiceberg.schema import Schema
+    with open(info["manifest"], "rb") as f:
+        schema = Schema.model_validate_json(fastavro.reader(f).metadata["schema"])
+    parquet_ids = {fid for fid, _, _ in leaf_arrays(pq.read_table(info["files"][0][len("file:"):]))}
+    for fid in parquet_ids:
+        assert schema.find_field(fid).field_id == fid
     entries = mf.fetch_manifest_entry(io_, discard_deleted=False)
     assert sorted(e.data_file.file_path for e in entries) == sorted(info["files"])
     for e in entries:
