@@ -10,7 +10,7 @@ DEFS    := -D_GNU_SOURCE
 # only src/util/version.c sees these, so a new commit recompiles one file
 VERSION_DEFS := -DOTLP2PARQUET_VERSION='"$(VERSION)"' -DOTLP2PARQUET_BUILD='"$(BUILD_ID)"'
 CFLAGS_COMMON := -std=c11 $(WARN) $(DEFS) -Isrc -MMD -MP
-LIBS    := -lmicrohttpd -lcurl -lcrypto -lzstd -lsnappy -lz -lpthread -lm
+LIBS    := -lmicrohttpd -lcurl -ljansson -lcrypto -lzstd -lsnappy -lz -lpthread -lm
 
 SRCS     := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
