@@ -508,7 +508,7 @@ static int parse_table(json_t *j, rest_table_t *t, err_t *err)
     json_t *m = json_object_get(j, "metadata");
     if (!json_is_object(m))
         return err_set(err, ERR_UNAVAILABLE, "metadata is %s", m ? "not an object" : "missing");
-    int64_t fv;
+    int64_t fv = 0;
     if (copy_str(j, "metadata-location", t->metadata_location, sizeof t->metadata_location, 0, err) ||
         need_int(m, "format-version", &fv, err) ||
         copy_str(m, "table-uuid", t->table_uuid, sizeof t->table_uuid, 1, err) ||
