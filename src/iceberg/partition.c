@@ -62,7 +62,7 @@ static int parse_item(part_spec_t *out, const table_schema_t *s, const char *ite
     } else {
         if (strlen(item) >= sizeof col || !*item)
             return err_set(err, ERR_CONFIG, "ICEBERG_PARTITION: cannot read '%.100s'", item);
-        snprintf(col, sizeof col, "%s", item);
+        memcpy(col, item, strlen(item) + 1);
     }
     static const struct {
         const char *name;
