@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import TOOLS, clean_env
+from conftest import TOOLS, assert_no_sanitizer_report, clean_env
 
 TOOL = os.path.join(TOOLS, "iceberg_rest")
 DUMP = os.path.join(TOOLS, "schema_dump")
@@ -29,6 +29,7 @@ TABLES = ["logs", "traces", "metrics_gauge", "metrics_sum", "metrics_histogram",
 def run_tool(uri, args, **env):
     e = clean_env(OTLP2PARQUET_ICEBERG_REST_URI=uri, **env)
     p = subprocess.run([TOOL] + args, env=e, capture_output=True, text=True, timeout=120)
+    assert_no_sanitizer_report(p.stdout + p.stderr)
     out = json.loads(p.stdout) if p.stdout.strip() else None
     return p.returncode, out, p.stderr
 
