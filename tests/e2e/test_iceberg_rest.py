@@ -379,3 +379,30 @@ def test_sigv4_glue_stand_in(iceberg_rest):
         assert rc == 1 and "HTTP 403 AccessDeniedException: signature mismatch" in err, err
     finally:
         g.close()
+
+
+def test_oauth2_token_revoked_is_fetched_again(iceberg_rest):
+    """A 401 under OAuth2 drops the cached token; the request is retried once with a new one."""
+    issued, revoked, calls = [], set(), [0]
+
+    def check(h, body):
+        if urlsplit(h.path).path == "/v1/oauth/tokens":
+            tok = f"tok-{len(issued)}"
+            issued.append(tok)
+            return 200, {"access_token": tok, "token_type": "bearer", "expires_in": 3600}
+        calls[0] += 1
+        if calls[0] == 3:
+            revoked.add(issued[-1])
+        auth = h.headers.get("Authorization", "")
+        if auth[7:] not in issued or auth[7:] in revoked:
+            return unauthorized("token expired")
+        return None
+
+    g = Gate(fixture_port(iceberg_rest), check)
+    try:
+        rc, out, err = run_tool(f"http://127.0.0.1:{g.port}", ["--ns", unique_ns(), "--table", "logs", "--table", "traces"],
+                                OTLP2PARQUET_ICEBERG_CREDENTIAL="otel:secret", OTLP2PARQUET_ICEBERG_SCOPE="PRINCIPAL_ROLE:ALL")
+        assert rc == 0, err
+        assert issued == ["tok-0", "tok-1"]
+    finally:
+        g.close()
