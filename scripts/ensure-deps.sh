@@ -69,8 +69,21 @@ versitygw_ensure() {
   go_install "github.com/versity/versitygw/cmd/versitygw@$versitygw_version"
 }
 
+# Apache Iceberg's REST catalog fixture (RESTCatalogServer, a self-contained jar) for the
+# Iceberg end-to-end tests; Java 17 runs it. Fetched once with Maven.
+iceberg_rest_version=1.10.1
+iceberg_rest_ensure() {
+  local dir="$cache/jars" jar="$cache/jars/iceberg-open-api-$iceberg_rest_version.jar"
+  [ -s "$jar" ] && return 0
+  mkdir -p "$dir"
+  command -v java >/dev/null || apt_ensure openjdk-17-jre-headless
+  command -v mvn >/dev/null || apt_ensure maven
+  echo "ensure-deps: fetching iceberg-open-api $iceberg_rest_version into $dir" >&2
+  mvn -q dependency:copy -Dartifact="org.apache.iceberg:iceberg-open-api:$iceberg_rest_version" -DoutputDirectory="$dir"
+}
+
 case "${1:-build}" in
   build) apt_ensure $build_pkgs ;;
-  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure; telemetrygen_ensure; versitygw_ensure ;;
+  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure; telemetrygen_ensure; versitygw_ensure; iceberg_rest_ensure ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac

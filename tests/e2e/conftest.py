@@ -401,3 +401,58 @@ def s3_gateway(tmp_path):
     gw.start()
     yield gw
     gw.stop()
+
+
+ICEBERG_REST_JAR = os.environ.get("ICEBERG_REST_JAR", os.path.join(CACHE, "jars", "iceberg-open-api-1.10.1.jar"))
+
+
+class IcebergRestFixture:
+    """Apache Iceberg's REST catalog fixture (org.apache.iceberg.rest.RESTCatalogServer) on a
+    free loopback port, its warehouse a local file: folder and its JDBC catalog a SQLite file.
+    RESTCatalogServer reads CATALOG_* variables (CATALOG_FOO__BAR_BAZ -> foo-bar.baz)."""
+
+    def __init__(self, root):
+        self.root = str(root)
+        os.makedirs(os.path.join(self.root, "warehouse"), exist_ok=True)
+        self.port = free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.warehouse = "file:" + os.path.join(self.root, "warehouse")
+        env = dict(os.environ)
+        env.update(CATALOG_REST_PORT=str(self.port), CATALOG_WAREHOUSE=self.warehouse,
+                   CATALOG_URI="jdbc:sqlite:file:" + os.path.join(self.root, "catalog.db"))
+        if not os.path.exists(ICEBERG_REST_JAR):
+            raise RuntimeError(f"{ICEBERG_REST_JAR} is missing: run scripts/ensure-deps.sh test")
+        self.log = open(os.path.join(self.root, "fixture.log"), "wb")
+        self.proc = subprocess.Popen(["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-jar", ICEBERG_REST_JAR],
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("the Iceberg REST fixture exited:\n" + open(self.log.name).read()[-4000:])
+            try:
+                with urllib.request.urlopen(self.uri + "/v1/config", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the Iceberg REST fixture did not answer /v1/config within 120 s")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def iceberg_rest(tmp_path_factory):
+    """One Iceberg REST fixture per session (the JVM takes a while); tests use their own namespace."""
+    f = IcebergRestFixture(tmp_path_factory.mktemp("iceberg-rest"))
+    yield f
+    f.stop()
