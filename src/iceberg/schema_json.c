@@ -41,10 +41,10 @@ static int type_json(const table_schema_t *s, int *i, buf_t *out)
     if (e->logical == LT_LIST) {
         (*i)++; /* the repeated "list" group */
         const schema_elem_t *el = &s->elems[*i];
-        if (buf_printf(out, "{\"type\":\"list\",\"element-id\":%d,\"element-required\":%s,\"element\":", (int)el->field_id,
-                       el->rep == REP_REQUIRED ? "true" : "false"))
+        if (buf_printf(out, "{\"type\":\"list\",\"element-id\":%d,\"element\":", (int)el->field_id) ||
+            type_json(s, i, out))
             return -1;
-        return type_json(s, i, out) || buf_append_str(out, "}");
+        return buf_printf(out, ",\"element-required\":%s}", el->rep == REP_REQUIRED ? "true" : "false");
     }
     if (e->logical == LT_MAP) {
         (*i)++; /* the repeated "key_value" group */
@@ -52,10 +52,9 @@ static int type_json(const table_schema_t *s, int *i, buf_t *out)
         if (buf_printf(out, "{\"type\":\"map\",\"key-id\":%d,\"key\":", (int)k->field_id) || type_json(s, i, out))
             return -1;
         const schema_elem_t *v = &s->elems[*i];
-        if (buf_printf(out, ",\"value-id\":%d,\"value-required\":%s,\"value\":", (int)v->field_id,
-                       v->rep == REP_REQUIRED ? "true" : "false"))
+        if (buf_printf(out, ",\"value-id\":%d,\"value\":", (int)v->field_id) || type_json(s, i, out))
             return -1;
-        return type_json(s, i, out) || buf_append_str(out, "}");
+        return buf_printf(out, ",\"value-required\":%s}", v->rep == REP_REQUIRED ? "true" : "false");
     }
     if (buf_append_str(out, "{\"type\":\"struct\",\"fields\":["))
         return -1;
