@@ -10,6 +10,7 @@
 #include "convert.h"
 #include "http/server.h"
 #include "ingest/content.h"
+#include "iceberg/committer.h"
 #include "ingest/ingest.h"
 #include "net/http_client.h"
 #include "parquet/writer.h"
@@ -189,11 +190,6 @@ static int run(int argc, char **argv, char **files)
         fprintf(stderr, "otlp2parquet: internal error: malformed table schema\n");
         return 1;
     }
-    if (cfg.iceberg_enabled) {
-        fprintf(stderr, "otlp2parquet: configuration: Iceberg commits are not supported yet "
-                        "(set OTLP2PARQUET_ICEBERG_ENABLED=false to write plain Parquet)\n");
-        return 2;
-    }
     if (!strcmp(mode, "convert") && nfiles == 0) {
         fprintf(stderr, "otlp2parquet convert: no input files (try --help)\n");
         return 2;
@@ -231,9 +227,26 @@ static int run(int argc, char **argv, char **files)
         }
         return crc;
     }
+    ice_committer_t *ice = NULL;
+    if (cfg.iceberg_enabled) {
+        if (!creds && http_client_global_init(&err) == 0)
+            creds = aws_cred_chain_new(NULL, &err); /* for s3:// table locations without vended credentials */
+        ice = creds ? ice_committer_open(&cfg, creds, &err) : NULL;
+        if (!ice) {
+            fprintf(stderr, "otlp2parquet: Iceberg catalog %s: %s\n", cfg.iceberg_rest_uri, err.msg);
+            storage_destroy(storage);
+            aws_cred_free(creds);
+            if (creds)
+                http_client_global_cleanup();
+            return err.code == ERR_CONFIG ? 2 : 1;
+        }
+        snprintf(where, sizeof where, "Iceberg tables in namespace %s of %s", cfg.iceberg_namespace,
+                 cfg.iceberg_rest_uri);
+    }
     ingest_config_t icfg;
     ingest_config_default(&icfg);
     icfg.storage = storage;
+    icfg.iceberg = ice;
     icfg.max_payload = cfg.max_payload_bytes;
     icfg.parquet.codec = (pq_codec_t)cfg.parquet_codec;
     icfg.parquet.zstd_level = cfg.parquet_zstd_level;
@@ -285,6 +298,7 @@ static int run(int argc, char **argv, char **files)
         }
     }
     ingest_free(ing);
+    ice_committer_close(ice); /* after the last flush: retries what is pending once more */
     storage_destroy(storage);
     if (creds) {
         aws_cred_free(creds);

@@ -294,6 +294,32 @@ fail:
     return NULL;
 }
 
+aws_cred_provider_t *aws_cred_static_new(const char *source, const char *access_key, const char *secret_key,
+                                         const char *session_token, err_t *err)
+{
+    aws_cred_provider_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        err_set(err, ERR_NOMEM, "AWS credentials: out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    p->refresh_before_ms = DEFAULT_REFRESH_BEFORE_MS;
+    snprintf(p->fixed_source, sizeof p->fixed_source, "%s", source);
+    if (cred_copy_field(source, "access key id", access_key, strlen(access_key), p->fixed.access_key,
+                        sizeof p->fixed.access_key, 0, err) ||
+        cred_copy_field(source, "secret access key", secret_key, strlen(secret_key), p->fixed.secret_key,
+                        sizeof p->fixed.secret_key, 0, err) ||
+        cred_copy_field(source, "session token", session_token ? session_token : "",
+                        session_token ? strlen(session_token) : 0, p->fixed.session_token,
+                        sizeof p->fixed.session_token, 1, err)) {
+        aws_cred_free(p);
+        return NULL;
+    }
+    p->kind = SRC_STATIC;
+    p->source = p->fixed_source;
+    return p;
+}
+
 /* ---- getting credentials ---- */
 
 static int fetch(aws_cred_provider_t *p, aws_credentials_t *out, const char **source, err_t *err)

@@ -34,6 +34,11 @@ typedef struct {
  * e.g. a profile named by AWS_PROFILE that does not exist. */
 aws_cred_provider_t *aws_cred_chain_new(const aws_cred_options_t *opts, err_t *err);
 
+/* Fixed credentials (e.g. those an Iceberg catalog vends for a table's files); source names them
+ * in logs ("vended by the catalog for logs"). The session token may be NULL or "". */
+aws_cred_provider_t *aws_cred_static_new(const char *source, const char *access_key, const char *secret_key,
+                                         const char *session_token, err_t *err);
+
 /* Current credentials (thread-safe). Fetches them on first use and again when they are within
  * refresh_before_ms of their expiry; an endpoint that fails while cached credentials are still
  * valid keeps those. err names the source that failed and why (ERR_UNAVAILABLE when the endpoint

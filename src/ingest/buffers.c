@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "iceberg/committer.h"
 #include "ingest/layout.h"
 #include "ingest/signals.h"
 #include "util/civil_time.h"
@@ -704,6 +705,14 @@ static void *timer_main(void *arg)
             }
             pthread_mutex_lock(&b->mu);
             continue;
+        }
+        if (b->cfg.flusher->iceberg) {
+            /* commits that failed are retried from here, on their own backoff */
+            pthread_mutex_unlock(&b->mu);
+            ice_committer_tick(b->cfg.flusher->iceberg);
+            pthread_mutex_lock(&b->mu);
+            if (b->stop)
+                break;
         }
         struct timespec until = {(time_t)(next / 1000), (long)(next % 1000) * 1000000L};
         pthread_cond_timedwait(&b->wake, &b->mu, &until);

@@ -1,8 +1,10 @@
 #include "ingest/flush.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "iceberg/committer.h"
 #include "ingest/layout.h"
 #include "ingest/signals.h"
 #include "util/civil_time.h"
@@ -70,23 +72,63 @@ int flush_sort(const table_batch_t *b, uint32_t *rows, err_t *err)
     return 0;
 }
 
-/* Keys of the files a flush_write call has written, to delete them again if a later one fails. */
+/* The files a flush_write call has written: deleted again if a later one fails, committed to
+ * Iceberg (in Iceberg mode) when all are stored. */
 typedef struct {
-    char (*keys)[1024];
+    struct written_file {
+        storage_t *storage;
+        char key[1024];
+    } *files;
+    ice_new_file_t *ice; /* Iceberg mode: one per file */
     size_t n, cap;
     uint64_t rows, bytes;
 } written_t;
 
-static void undo(flusher_t *f, written_t *w)
+static void undo(written_t *w)
 {
     for (size_t i = 0; i < w->n; i++) {
         err_t derr;
-        if (storage_del(f->storage, w->keys[i], &derr))
-            log_msg(LOG_WARN, "could not remove %s after a failed write: %s", w->keys[i], derr.msg);
+        if (storage_del(w->files[i].storage, w->files[i].key, &derr))
+            log_msg(LOG_WARN, "could not remove %s after a failed write: %s", w->files[i].key, derr.msg);
     }
 }
 
-/* One batch: sort, then a file per (service, hour) run. */
+static int grow(written_t *w, int iceberg)
+{
+    if (w->n < w->cap)
+        return 0;
+    size_t ncap = w->cap ? w->cap * 2 : 8;
+    void *p = realloc(w->files, ncap * sizeof *w->files);
+    if (!p)
+        return -1;
+    w->files = p;
+    if (iceberg) {
+        p = realloc(w->ice, ncap * sizeof *w->ice);
+        if (!p)
+            return -1;
+        w->ice = p;
+    }
+    w->cap = ncap;
+    return 0;
+}
+
+/* The UUID of the k-th file of a buffer whose file id is id: id itself for the first, then id
+ * with its last hex digits mixed with k. Deterministic, so a retry overwrites rather than adds
+ * (only a partition finer than an hour, identity(Timestamp), makes more than one). */
+static void nth_id(const char *id, uint32_t k, char out[37])
+{
+    memcpy(out, id, 36);
+    out[36] = 0;
+    static const char hexd[] = "0123456789abcdef";
+    for (int i = 0; i < 4 && k; i++, k >>= 4) {
+        char *c = &out[35 - i];
+        int v = *c >= 'a' ? *c - 'a' + 10 : *c >= 'A' ? *c - 'A' + 10 : *c - '0';
+        *c = hexd[(v ^ (int)(k & 15)) & 15];
+    }
+}
+
+/* One batch: sort, then a file per (service, hour) run, cut further at partition boundaries of
+ * the Iceberg table. */
 static int write_one(flusher_t *f, const table_batch_t *b, const char *id, written_t *w, buf_t *file, err_t *err)
 {
     uint32_t n = b->nrows;
@@ -101,44 +143,61 @@ static int write_one(flusher_t *f, const table_batch_t *b, const char *id, writt
     for (uint32_t r = 0; r < n; r++)
         rows[r] = keys[r].row;
     int rc = 0;
-    for (uint32_t start = 0; start < n && rc == 0;) {
-        int64_t hour = hour_of_micros(keys[start].ts);
-        uint32_t end = start + 1;
-        while (end < n && svc_cmp(&keys[end], &keys[start]) == 0 && hour_of_micros(keys[end].ts) == hour)
-            end++;
-        if (w->n == w->cap) {
-            size_t ncap = w->cap ? w->cap * 2 : 8;
-            void *p = realloc(w->keys, ncap * sizeof *w->keys);
-            if (!p) {
-                rc = err_set(err, ERR_NOMEM, "%s: out of memory", b->schema->name);
-                break;
-            }
-            w->keys = p;
-            w->cap = ncap;
-        }
-        char *key = w->keys[w->n];
-        if (id && start > 0) {
-            rc = err_set(err, ERR_INTERNAL, "%s: a buffer of one partition made more than one file",
-                         b->schema->name);
+    uint32_t nth = 0;
+    ice_target_t *target = f->iceberg ? malloc(sizeof *target) : NULL;
+    if (f->iceberg && !target)
+        rc = err_set(err, ERR_NOMEM, "%s: out of memory", b->schema->name);
+    for (uint32_t start = 0; start < n && rc == 0; nth++) {
+        if (grow(w, f->iceberg != NULL)) {
+            rc = err_set(err, ERR_NOMEM, "%s: out of memory", b->schema->name);
             break;
         }
-        layout_data_key(b->schema->name, keys[start].svc, keys[start].svc_len, keys[start].ts, id, key,
-                        sizeof w->keys[0]);
+        char idbuf[37];
+        const char *fid = id ? (nth_id(id, nth, idbuf), idbuf) : NULL;
+        struct written_file *wf = &w->files[w->n];
+        if (target) {
+            rc = ice_committer_target(f->iceberg, b->schema, keys[start].svc, keys[start].svc_len, keys[start].ts, fid,
+                                      target, err);
+            if (rc)
+                break;
+            wf->storage = target->storage;
+            snprintf(wf->key, sizeof wf->key, "%s", target->key);
+        } else {
+            wf->storage = f->storage;
+            layout_data_key(b->schema->name, keys[start].svc, keys[start].svc_len, keys[start].ts, fid, wf->key,
+                            sizeof wf->key);
+        }
+        int64_t hour = hour_of_micros(keys[start].ts);
+        uint32_t end = start + 1;
+        while (end < n && svc_cmp(&keys[end], &keys[start]) == 0 && hour_of_micros(keys[end].ts) == hour &&
+               (!target || ice_target_same_partition(target, keys[start].ts, keys[end].ts)))
+            end++;
         buf_clear(file);
-        rc = pq_write(b, rows + start, end - start, &f->parquet, file, NULL, err);
-        if (rc == 0 && storage_put(f->storage, key, file->data, file->len, err)) {
+        pq_file_stats_t st;
+        memset(&st, 0, sizeof st);
+        rc = pq_write(b, rows + start, end - start, &f->parquet, file, target ? &st : NULL, err);
+        if (rc == 0 && storage_put(wf->storage, wf->key, file->data, file->len, err)) {
             /* storage trouble is the client's cue to retry later, not a bad request */
             err->code = ERR_UNAVAILABLE;
             rc = -1;
         }
+        if (rc == 0 && target && ice_target_file(target, &st, &w->ice[w->n], err)) {
+            err_t derr;
+            storage_del(wf->storage, wf->key, &derr);
+            rc = -1;
+        }
+        if (target)
+            pq_file_stats_free(&st);
         if (rc == 0) {
             w->n++;
             w->rows += end - start;
             w->bytes += file->len;
-            log_msg(LOG_DEBUG, "wrote %s (%u rows, %zu bytes)", key, end - start, file->len);
+            log_msg(LOG_DEBUG, "wrote %s (%u rows, %zu bytes)", target ? target->uri : wf->key, end - start,
+                    file->len);
         }
         start = end;
     }
+    free(target);
     free(keys);
     free(rows);
     return rc;
@@ -153,13 +212,20 @@ static int write_all(flusher_t *f, table_batch_t *const *batches, int n, const c
         if (batches[i]->nrows)
             rc = write_one(f, batches[i], id, &w, &file, err);
     if (rc) {
-        undo(f, &w);
+        undo(&w);
+        for (size_t i = 0; f->iceberg && i < w.n; i++)
+            ice_data_file_free(&w.ice[i].df);
     } else {
         atomic_fetch_add_explicit(&f->files, w.n, memory_order_relaxed);
         atomic_fetch_add_explicit(&f->rows, w.rows, memory_order_relaxed);
         atomic_fetch_add_explicit(&f->bytes, w.bytes, memory_order_relaxed);
+        /* the files are durable: a commit that fails leaves them pending, never lost, so the
+         * request has succeeded either way (warn and succeed) */
+        if (f->iceberg && w.n)
+            ice_committer_commit(f->iceberg, w.ice, w.n);
     }
-    free(w.keys);
+    free(w.files);
+    free(w.ice);
     buf_free(&file);
     return rc;
 }

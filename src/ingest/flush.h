@@ -12,8 +12,13 @@
 #include "table/column.h"
 #include "util/err.h"
 
+struct ice_committer;
+
 typedef struct {
     storage_t *storage; /* not owned */
+    /* Iceberg mode (not owned; NULL: plain Parquet under storage): files go under each table's
+     * location and every flush_write call commits its files, one snapshot per table */
+    struct ice_committer *iceberg;
     pq_options_t parquet;
     /* written so far, by every thread (statistics; relaxed atomics) */
     _Atomic uint64_t files, rows, bytes;

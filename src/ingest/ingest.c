@@ -49,6 +49,7 @@ ingest_t *ingest_new(const ingest_config_t *cfg, err_t *err)
     ing->cfg = *cfg;
     ing->flusher.storage = cfg->storage;
     ing->flusher.parquet = cfg->parquet;
+    ing->flusher.iceberg = cfg->iceberg;
     atomic_init(&ing->flusher.files, 0);
     atomic_init(&ing->flusher.rows, 0);
     atomic_init(&ing->flusher.bytes, 0);

@@ -27,8 +27,13 @@ typedef struct {
 
 typedef struct ingest ingest_t;
 
+struct ice_committer;
+
 typedef struct {
     storage_t *storage;   /* not owned */
+    /* Iceberg mode (not owned; NULL: plain Parquet): files go to the tables' locations and each
+     * flush is committed as a snapshot; the timer also retries pending commits */
+    struct ice_committer *iceberg;
     pq_options_t parquet;
     size_t max_payload;   /* decompressed body bytes, at most */
     ingest_mode_t mode;
