@@ -701,20 +701,24 @@ def _from_reader(v, kind):
 def read_rows_pyarrow(files, table, filesystem=None):
     """Every row of the files (paths on filesystem, a pyarrow.fs one, e.g. S3), as dicts in the
     form of the expected rows."""
-    cols = COLUMNS[table]
     rows = []
     for f in files:
-        t = pq.read_table(f, filesystem=filesystem)
-        assert t.column_names == [c for c, _ in cols], (f, t.column_names)
-        data = {}
-        for name, kind in cols:
-            c = t.column(name)
-            if kind == "ts":
-                c = c.cast(pa.int64())
-            data[name] = c.to_pylist()
-        for i in range(t.num_rows):
-            rows.append({name: _from_reader(data[name][i], kind) for name, kind in cols})
+        rows += rows_of_arrow(pq.read_table(f, filesystem=filesystem), table, f)
     return rows
+
+
+def rows_of_arrow(t, table, what=""):
+    """The rows of a pyarrow Table (a file's, or an Iceberg scan's) as dicts in the form of the
+    expected rows; its columns must be the table's, in order."""
+    cols = COLUMNS[table]
+    assert t.column_names == [c for c, _ in cols], (what, t.column_names)
+    data = {}
+    for name, kind in cols:
+        c = t.column(name)
+        if kind == "ts":
+            c = c.cast(pa.int64())
+        data[name] = c.to_pylist()
+    return [{name: _from_reader(data[name][i], kind) for name, kind in cols} for i in range(t.num_rows)]
 
 
 def _duck_expr(expr, kind):

@@ -1,0 +1,246 @@
+"""Iceberg mode end to end (DESIGN §7): `convert` and the server commit every flush as a snapshot
+through Apache Iceberg's REST fixture; pyiceberg reads every row back value for value; the
+snapshots' sequence numbers increase, their summaries add up, the data files' statistics in the
+manifests match the files, files sit under {location}/data/Timestamp_day=YYYY-MM-DD/, and a
+one-day filter plans only that day's files. ICEBERG_ENABLED=false writes plain Parquet."""
+
+import datetime
+import json
+import os
+import re
+import time
+import uuid
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import FAST_FLUSH, clean_env, run_bin
+from otlp_values import (BASE_NS, TABLES, assert_rows_equal, build_logs_request, build_metrics_request,
+                         build_traces_request, merge_expected, rows_of_arrow)
+
+DAY_NS = 86400 * 10**9
+UUID7 = r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def iceberg_env(fx, ns, **extra):
+    env = {"OTLP2PARQUET_ICEBERG_REST_URI": fx.uri, "OTLP2PARQUET_ICEBERG_WAREHOUSE": fx.warehouse,
+           "OTLP2PARQUET_ICEBERG_NAMESPACE": ns}
+    env.update(getattr(fx, "writer_env", lambda: {})())
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def catalog(fx):
+    from pyiceberg.catalog import load_catalog
+    props = dict(uri=fx.uri, warehouse=fx.warehouse)
+    props.update(getattr(fx, "reader_props", lambda: {})())
+    return load_catalog("fixture", type="rest", **props)
+
+
+def fresh_ns():
+    return "c" + uuid.uuid4().hex[:10]
+
+
+def shifted_logs(n, seed, days):
+    """Logs like build_logs_request's, moved `days` days later."""
+    import random
+    req = build_logs_request(n, random.Random(seed))
+    for rl in req.resource_logs:
+        for sl in rl.scope_logs:
+            for r in sl.log_records:
+                if r.time_unix_nano:
+                    r.time_unix_nano += days * DAY_NS
+                if r.observed_time_unix_nano:
+                    r.observed_time_unix_nano += days * DAY_NS
+    return req
+
+
+def write_inputs(tmp_path, name, reqs):
+    paths = []
+    for i, r in enumerate(reqs):
+        p = tmp_path / f"{name}-{i}.pb"
+        p.write_bytes(r.SerializeToString())
+        paths.append(str(p))
+    return paths
+
+
+def convert(tmp_path, fx, ns, reqs, name, **env):
+    inputs = write_inputs(tmp_path, name, reqs)
+    r = run_bin(["convert", "-o", str(tmp_path / "unused")] + inputs, **iceberg_env(fx, ns, **env))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def scan_rows(cat, ns, table, row_filter=None):
+    t = cat.load_table(f"{ns}.{table}")
+    if t.current_snapshot() is None:
+        return []
+    scan = t.scan(row_filter=row_filter) if row_filter is not None else t.scan()
+    return rows_of_arrow(scan.to_arrow(), table, f"{ns}.{table}")
+
+
+def assert_table_consistent(cat, ns, table, fx_local_path=None):
+    """Snapshots: distinct ids, sequence numbers 1..n in order, each the child of the one before,
+    summaries whose totals are the running sums of the added counts; every manifest entry's
+    statistics equal what pyarrow finds in the file."""
+    t = cat.load_table(f"{ns}.{table}")
+    snaps = sorted(t.metadata.snapshots, key=lambda s: s.sequence_number)
+    assert [s.sequence_number for s in snaps] == list(range(1, len(snaps) + 1))
+    assert len({s.snapshot_id for s in snaps}) == len(snaps)
+    assert all(0 < s.snapshot_id < 2**63 for s in snaps)
+    files = recs = 0
+    parent = None
+    for s in snaps:
+        assert s.parent_snapshot_id == parent
+        parent = s.snapshot_id
+        sm = s.summary
+        assert sm.operation.value == "append"
+        files += int(sm["added-data-files"])
+        recs += int(sm["added-records"])
+        assert int(sm["total-data-files"]) == files and int(sm["total-records"]) == recs, (s, files, recs)
+    assert t.current_snapshot().snapshot_id == parent
+    entries = t.inspect.entries().to_pylist()
+    # every snapshot's manifest list holds its own manifest plus all of the parent's
+    for s in snaps:
+        ml = s.manifests(t.io)
+        assert len(ml) == s.sequence_number, (s.sequence_number, len(ml))
+    paths = [e["data_file"]["file_path"] for e in entries]
+    assert len(paths) == len(set(paths)) == files
+    return t, snaps, entries
+
+
+def check_file_stats(t, entries, table):
+    """The manifests' per-column statistics against the Parquet files themselves."""
+    from pyiceberg.io.pyarrow import PyArrowFileIO  # noqa: F401 (t.io reads the files)
+    schema = t.schema()
+    for e in entries:
+        df = e["data_file"]
+        with t.io.new_input(df["file_path"]).open() as f:
+            md = pq.ParquetFile(f).metadata
+        assert df["record_count"] == md.num_rows
+        assert df["file_size_in_bytes"] == t.io.new_input(df["file_path"]).__len__()
+        assert df["file_format"] == "PARQUET"
+        # value and null counts per leaf field id, from the row groups' column chunks
+        counts, nulls, sizes = {}, {}, {}
+        for rg in range(md.num_row_groups):
+            for c in range(md.num_columns):
+                col = md.row_group(rg).column(c)
+                fid = md.schema.column(c).field_id if hasattr(md.schema.column(c), "field_id") else None
+                path = col.path_in_schema
+                counts[path] = counts.get(path, 0) + col.num_values
+                nulls[path] = nulls.get(path, 0) + (col.statistics.null_count if col.statistics else 0)
+                sizes[path] = sizes.get(path, 0) + col.total_compressed_size
+        ts_id = schema.find_field("Timestamp").field_id
+        assert df["value_counts"][ts_id] == md.num_rows
+        assert df["null_value_counts"][ts_id] == 0
+        assert sum(df["column_sizes"].values()) == sum(sizes.values())
+        assert sorted(df["value_counts"].values()) == sorted(counts.values())
+        assert sorted(df["null_value_counts"].values()) == sorted(nulls.values())
+        # Timestamp bounds against the file's own min and max
+        pf = pq.read_table(t.io.new_input(df["file_path"]).open(), columns=["Timestamp"])
+        col = pf.column("Timestamp").cast("int64").to_pylist()
+        lo, hi = e["readable_metrics"]["Timestamp"]["lower_bound"], e["readable_metrics"]["Timestamp"]["upper_bound"]
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        assert (lo - epoch) // datetime.timedelta(microseconds=1) == min(col)
+        assert (hi - epoch) // datetime.timedelta(microseconds=1) == max(col)
+
+
+def day_of(ns):
+    return datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc).date()
+
+
+def test_convert_commits_every_table_and_reads_back(iceberg_rest, tmp_path):
+    import random
+    fx, ns = iceberg_rest, fresh_ns()
+    batches = []
+    for k in range(3):  # three runs: three snapshots of every table, three days of logs
+        reqs = [shifted_logs(120, k, k), build_traces_request(40 + k, random.Random(10 + k)),
+                build_metrics_request(random.Random(20 + k))]
+        r = convert(tmp_path, fx, ns, reqs, f"run{k}")
+        for table in TABLES:
+            assert re.search(rf"Successfully committed to catalog table '{table}' \(snapshot: \d+, files: \d+, "
+                             rf"records: \d+\)", r.stderr), (table, r.stderr[-3000:])
+        batches += reqs
+    exp = merge_expected(batches)
+    cat = catalog(fx)
+    for table in TABLES:
+        assert_rows_equal(scan_rows(cat, ns, table), exp[table], table, " (pyiceberg scan)")
+        t, snaps, entries = assert_table_consistent(cat, ns, table)
+        assert len(snaps) == 3
+        check_file_stats(t, entries, table)
+        for e in entries:
+            assert e["status"] == 1 and e["data_file"]["content"] == 0
+            path = e["data_file"]["file_path"]
+            assert path.startswith(t.metadata.location + "/data/Timestamp_day="), path
+            m = re.search(rf"/data/Timestamp_day=(\d{{4}}-\d\d-\d\d)/{UUID7}\.parquet$", path)
+            assert m, path
+            days = {day_of(r * 1000) for r in pq.read_table(t.io.new_input(path).open(), columns=["Timestamp"])
+                    .column("Timestamp").cast("int64").to_pylist()}
+            assert days == {datetime.date.fromisoformat(m[1])}, (path, days)
+            assert e["data_file"]["partition"]["Timestamp_day"] == datetime.date.fromisoformat(m[1])
+
+
+def test_one_day_filter_plans_only_that_days_files(iceberg_rest, tmp_path):
+    from pyiceberg.expressions import And, GreaterThanOrEqual, LessThan
+    fx, ns = iceberg_rest, fresh_ns()
+    reqs = [shifted_logs(60, k, k) for k in range(4)]
+    for k, r in enumerate(reqs):
+        convert(tmp_path, fx, ns, [r], f"d{k}")
+    cat = catalog(fx)
+    t = cat.load_table(f"{ns}.logs")
+    day = day_of(BASE_NS + 2 * DAY_NS)
+    lo = datetime.datetime.combine(day, datetime.time(), datetime.timezone.utc)
+    hi = lo + datetime.timedelta(days=1)
+    f = And(GreaterThanOrEqual("Timestamp", lo.isoformat()), LessThan("Timestamp", hi.isoformat()))
+    planned = [task.file.file_path for task in t.scan(row_filter=f).plan_files()]
+    all_files = [task.file.file_path for task in t.scan().plan_files()]
+    assert planned and len(planned) < len(all_files)
+    assert all(f"/Timestamp_day={day.isoformat()}/" in p for p in planned), planned
+    exp = [r for r in merge_expected(reqs)["logs"]
+           if r["Timestamp"] is not None and lo.timestamp() * 10**6 <= r["Timestamp"] < hi.timestamp() * 10**6]
+    assert exp
+    assert_rows_equal(scan_rows(cat, ns, "logs", f), exp, "logs", " (one day)")
+
+
+def test_server_commits_each_flush(iceberg_rest, start_server):
+    import random
+    fx, ns = iceberg_rest, fresh_ns()
+    s = start_server(**iceberg_env(fx, ns, **FAST_FLUSH))
+    sent = []
+    cat = catalog(fx)
+    for k in range(3):
+        req = shifted_logs(50, 100 + k, 0)
+        assert s.post("/v1/logs", req.SerializeToString()).status == 200
+        sent.append(req)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            t = cat.load_table(f"{ns}.logs")
+            if len(t.metadata.snapshots) == k + 1:
+                break
+            time.sleep(0.2)
+        assert len(cat.load_table(f"{ns}.logs").metadata.snapshots) == k + 1, s.output()[-3000:]
+    tr = build_traces_request(30, random.Random(5))
+    assert s.post("/v1/traces", tr.SerializeToString()).status == 200
+    assert s.stop() == 0, s.output()[-3000:]
+    out = s.output()
+    assert "Successfully committed to catalog table 'logs'" in out
+    exp = merge_expected(sent + [tr])
+    assert_rows_equal(scan_rows(cat, ns, "logs"), exp["logs"], "logs", " (server, pyiceberg)")
+    assert_rows_equal(scan_rows(cat, ns, "traces"), exp["traces"], "traces", " (server, pyiceberg)")
+    assert_table_consistent(cat, ns, "logs")
+    # nothing under the plain-Parquet root
+    assert not s.parquet_files()
+
+
+def test_iceberg_disabled_writes_plain_parquet(iceberg_rest, tmp_path):
+    fx, ns = iceberg_rest, fresh_ns()
+    inputs = write_inputs(tmp_path, "plain", [shifted_logs(20, 1, 0)])
+    out = tmp_path / "plain-out"
+    r = run_bin(["convert", "-o", str(out)] + inputs,
+                **iceberg_env(fx, ns, OTLP2PARQUET_ICEBERG_ENABLED="false"))
+    assert r.returncode == 0, r.stderr
+    files = list(out.glob("logs/service=*/year=*/month=*/day=*/hour=*/*.parquet"))
+    assert files
+    from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+    with pytest.raises((NoSuchNamespaceError, NoSuchTableError)):
+        catalog(fx).load_table(f"{ns}.logs")
