@@ -52,6 +52,8 @@ struct ice_table {
     entry_t *pending;
     size_t npending, cap;
     int64_t retry_at_ms, retry_gap_ms;
+    int no_probe;        /* the timer found no such table: it is created on first use */
+    int64_t probe_at_ms; /* the timer's next look for an existing table while not opened */
 };
 
 struct ice_committer {
@@ -205,7 +207,7 @@ static int recover_one(void *ctx, const char *key)
             entry_free(&e);
         else
             r->n++;
-    } else if (rc < 0 || rc == 0) {
+    } else if (rc != 1) {
         log_msg(LOG_WARN, "Iceberg table '%s': pending record %s is unreadable, left alone: %s", r->t->schema->name, key,
                 err.msg);
     }
@@ -213,14 +215,16 @@ static int recover_one(void *ctx, const char *key)
     return 0;
 }
 
-static int open_table(ice_table_t *t, err_t *err)
+/* Loads the table (create: creates it first when missing) and recovers its pending records. */
+static int open_table(ice_table_t *t, int create, err_t *err)
 {
     ice_committer_t *c = t->c;
     ice_partition_spec_t wanted;
     if (ice_partition_spec_parse(c->cfg->iceberg_partition, t->schema, &wanted, err))
         return -1;
     int created = 0;
-    if (rest_ensure_table(c->cat, &c->ns, t->schema, &wanted, &t->meta, &created, err))
+    if (create ? rest_ensure_table(c->cat, &c->ns, t->schema, &wanted, &t->meta, &created, err)
+               : rest_load_table(c->cat, &c->ns, t->schema->name, &t->meta, err))
         return err_prefix(err, "Iceberg table '%s'", t->schema->name);
     if (t->meta.format_version != 2)
         return err_set(err, ERR_CONFIG, "Iceberg table '%s' has format version %d; this writer writes version 2",
@@ -241,8 +245,8 @@ static int open_table(ice_table_t *t, err_t *err)
     if (storage_list(table_io_storage(t->io), PENDING_PREFIX, 0, recover_one, &r, &lerr))
         log_msg(LOG_WARN, "Iceberg table '%s': cannot list pending records: %s", t->schema->name, lerr.msg);
     t->opened = 1;
-    log_msg(LOG_INFO, "Iceberg table '%s' %s at %s (snapshot: %lld%s%zu pending file(s) found)", t->schema->name,
-            created ? "created" : "loaded", t->meta.location, (long long)t->meta.main_snapshot_id, ", ", r.n);
+    log_msg(LOG_INFO, "Iceberg table '%s' %s at %s (snapshot: %lld, %zu pending file(s) found)", t->schema->name,
+            created ? "created" : "loaded", t->meta.location, (long long)t->meta.main_snapshot_id, r.n);
     return 0;
 }
 
@@ -320,7 +324,7 @@ int ice_committer_target(ice_committer_t *c, const table_schema_t *schema, const
         return err_set(err, ERR_INTERNAL, "Iceberg: no table %s", schema->name);
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&t->mu);
-    int rc = t->opened ? 0 : open_table(t, err);
+    int rc = t->opened ? 0 : open_table(t, 1, err);
     if (rc) {
         /* not this request's fault: the rows stay buffered and are tried again */
         if (err->code != ERR_CONFIG)
@@ -866,6 +870,21 @@ void ice_committer_tick(ice_committer_t *c)
         ice_table_t *t = &c->tables[ti];
         if (pthread_mutex_trylock(&t->mu))
             continue; /* a commit is running: it takes the pending files along */
+        if (!t->opened && !t->no_probe && now >= t->probe_at_ms) {
+            /* an existing table may hold pending records of an earlier run, which should not
+             * wait for new data to arrive; a missing one is created on first use only */
+            err_t err;
+            err_clear(&err);
+            if (open_table(t, 0, &err)) {
+                rest_table_free(&t->meta);
+                memset(&t->meta, 0, sizeof t->meta);
+                if (err.code == ERR_UNAVAILABLE)
+                    t->probe_at_ms = now + PENDING_RETRY_CAP_MS;
+                else
+                    t->no_probe = 1;
+                log_msg(LOG_DEBUG, "%s", err.msg);
+            }
+        }
         if (t->opened && t->npending && t->retry_at_ms && now >= t->retry_at_ms)
             commit_locked(t, NULL, 0);
         pthread_mutex_unlock(&t->mu);
