@@ -35,8 +35,17 @@ typedef struct {
     ice_partition_field_t fields[ICE_MAX_PARTITION_FIELDS];
 } ice_partition_spec_t;
 
-/* Parses "day(Timestamp)", "hour(Timestamp)", "month(...)", "year(...)", "identity(ServiceName)"
- * or a bare column name (identity), several separated by commas, against the table schema. */
+#define ICE_DEFAULT_PARTITION "day(Timestamp)"
+#define ICE_PARTITION_ITEM_MAX 128 /* one item of the text, white space taken out, with its NUL */
+
+/* Parses ICEBERG_PARTITION (DESIGN §5) for one table: NULL or "" is the default day(Timestamp);
+ * `none` (or `unpartitioned`) an unpartitioned table (0 fields); else a comma-separated list of
+ * hour/day/month/year/identity of Timestamp and identity of ServiceName, a bare column name
+ * being identity (transforms case-insensitive, white space allowed). Field ids from 1000,
+ * Iceberg's default names (`Timestamp_day`; the source name for identity), spec_id 0. 0, or -1
+ * with ERR_CONFIG naming the item: an unknown transform or column, a transform the column's
+ * type does not take, the same column partitioned twice by time (or twice the same way),
+ * unbalanced parentheses, more than ICE_MAX_PARTITION_FIELDS fields. */
 int ice_partition_spec_parse(const char *text, const table_schema_t *schema, ice_partition_spec_t *spec, err_t *err);
 /* The spec's fields as JSON (Appendix C): [{"name":..,"transform":..,"source-id":..,"field-id":..}] */
 int ice_partition_spec_fields_json(const ice_partition_spec_t *spec, buf_t *out);

@@ -638,7 +638,7 @@ int rest_load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, re
     return rc;
 }
 
-int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const part_spec_t *spec,
+int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const ice_partition_spec_t *spec,
                       rest_table_t *out, int *created, err_t *err)
 {
     *created = 0;
@@ -649,7 +649,7 @@ int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema
     json_t *o = json_object(), *props = json_object();
     json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "schema", iceberg_schema_json(s, 0));
-    json_object_set_new(o, "partition-spec", iceberg_partition_spec_json(spec, 0));
+    json_object_set_new(o, "partition-spec", iceberg_partition_spec_json(spec));
     json_object_set_new(o, "write-order", iceberg_sort_order_json(s));
     json_object_set_new(o, "stage-create", json_false());
     json_object_set_new(props, "format-version", json_string("2"));

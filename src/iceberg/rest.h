@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "iceberg/rest_partition.h"
+#include "iceberg/manifest.h"
 #include "table/schema.h"
 #include "util/err.h"
 
@@ -81,7 +81,7 @@ int rest_ensure_namespace(rest_catalog_t *c, const rest_ns_t *ns, err_t *err);
 
 /* Creates table s (schema, spec, sort order, format 2, parquet + zstd) unless it exists; loads
  * it. *created = 1 when this call created it. */
-int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const part_spec_t *spec,
+int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const ice_partition_spec_t *spec,
                       rest_table_t *out, int *created, err_t *err);
 
 int rest_load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, rest_table_t *out, err_t *err);

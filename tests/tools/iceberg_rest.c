@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "iceberg/rest_partition.h"
+#include "iceberg/manifest.h"
 #include "iceberg/rest.h"
 #include "net/http_client.h"
 #include "table/tables.h"
@@ -130,13 +130,13 @@ int main(int argc, char **argv)
     rest_table_t last = {0};
     for (int t = 0; t < ntables && rc == 0; t++) {
         const table_schema_t *s = table_by_name(tables[t]);
-        part_spec_t spec;
+        ice_partition_spec_t spec;
         int created = 0;
         rest_table_t tm = {0};
         if (!s) {
             err_set(&err, ERR_CONFIG, "unknown table %s", tables[t]);
             rc = fail(&err);
-        } else if (part_spec_parse(&spec, s, cfg.iceberg_partition, &err)) {
+        } else if (ice_partition_spec_parse(cfg.iceberg_partition, s, &spec, &err)) {
             rc = fail(&err);
         } else if (load_only ? rest_load_table(c, &ns, s->name, &tm, &err)
                              : rest_ensure_table(c, &ns, s, &spec, &tm, &created, &err)) {
