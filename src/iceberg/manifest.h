@@ -59,6 +59,14 @@ typedef struct {
     size_t n;
 } ice_partition_value_t;
 
+/* Appends the partition's path as Iceberg's PartitionSpec.partitionToPath makes it (the folder
+ * a data file of these values goes in): `name=value` per field joined by '/', each value its
+ * transform's human string (day 2026-12-04, hour 2026-12-04-10, month 2026-12, year 2026, a
+ * timestamp 2026-12-04T10:11:12.123456Z, a string itself, null `null`), names and values
+ * URL-encoded as java.net.URLEncoder does (space '+', [A-Za-z0-9.*_-] kept, else %XX). vals has
+ * spec->nfields values. 0, or -1 when memory runs out. */
+int ice_partition_path(const ice_partition_spec_t *spec, const ice_partition_value_t *vals, buf_t *out);
+
 /* The transform of a timestamp (µs since the epoch, UTC); floors for times before 1970. */
 int64_t ice_transform_timestamp(ice_transform_t t, int64_t us);
 

@@ -142,3 +142,101 @@ int ice_partition_spec_fields_json(const ice_partition_spec_t *spec, buf_t *out)
     }
     return rc || buf_append_str(out, "]");
 }
+
+/* java.net.URLEncoder.encode(s, "UTF-8"): [A-Za-z0-9.*_-] kept, space as '+', every other byte
+ * as %XX (upper case). s is UTF-8 (ingest checks it), so its bytes are the UTF-8 Java encodes. */
+static int url_form_encode(buf_t *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (buf_reserve(out, n * 3))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '*' ||
+                   c == '_' || c == '-';
+        if (keep || c == ' ') {
+            out->data[out->len++] = keep ? c : '+';
+        } else {
+            out->data[out->len++] = '%';
+            out->data[out->len++] = (uint8_t)hex[c >> 4];
+            out->data[out->len++] = (uint8_t)hex[c & 15];
+        }
+    }
+    return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+
+/* The year as java.time.LocalDate prints it: 4 digits at least, '-' before, '+' past 9999. */
+static int iso_year(char *out, size_t cap, int64_t y)
+{
+    if (y < 0 && y > -1000)
+        return snprintf(out, cap, "-%04lld", (long long)-y);
+    return snprintf(out, cap, "%s%04lld", y > 9999 ? "+" : "", (long long)y);
+}
+
+/* Iceberg's Transform.toHumanString of a non-null value other than a string (TransformUtil):
+ * year "%04d", month "%04d-%02d", day "%04d-%02d-%02d", hour "%04d-%02d-%02d-%02d", identity of
+ * a timestamptz the java.time.OffsetDateTime text (2026-12-04T10:11:12.123456Z; seconds only when
+ * not 0, the fraction in 3 or 6 digits only when not 0). */
+static void human_number(const ice_partition_field_t *f, int64_t v, char *out, size_t cap)
+{
+    civil_hour_t c;
+    switch (f->transform) {
+    case ICE_YEAR:
+        snprintf(out, cap, "%04lld", (long long)(1970 + v));
+        return;
+    case ICE_MONTH:
+        snprintf(out, cap, "%04lld-%02d", (long long)(1970 + floor_div(v, 12)), (int)(v - floor_div(v, 12) * 12) + 1);
+        return;
+    case ICE_DAY:
+        c = civil_from_days(v);
+        snprintf(out, cap, "%04d-%02d-%02d", c.year, c.month, c.day);
+        return;
+    case ICE_HOUR:
+        c = civil_from_days(floor_div(v, 24));
+        snprintf(out, cap, "%04d-%02d-%02d-%02d", c.year, c.month, c.day, (int)(v - floor_div(v, 24) * 24));
+        return;
+    case ICE_IDENTITY:
+        break;
+    }
+    const int64_t day_us = 86400000000LL;
+    int64_t days = floor_div(v, day_us), us = v - days * day_us;
+    c = civil_from_days(days);
+    int sec = (int)(us / 1000000 % 60), frac = (int)(us % 1000000);
+    int n = iso_year(out, cap, c.year);
+    n += snprintf(out + n, cap - (size_t)n, "-%02d-%02dT%02d:%02d", c.month, c.day, (int)(us / 3600000000LL),
+                  (int)(us / 60000000 % 60));
+    if (sec || frac)
+        n += snprintf(out + n, cap - (size_t)n, ":%02d", sec);
+    if (frac % 1000 == 0 && frac)
+        n += snprintf(out + n, cap - (size_t)n, ".%03d", frac / 1000);
+    else if (frac)
+        n += snprintf(out + n, cap - (size_t)n, ".%06d", frac);
+    snprintf(out + n, cap - (size_t)n, "Z");
+}
+
+int ice_partition_path(const ice_partition_spec_t *spec, const ice_partition_value_t *vals, buf_t *out)
+{
+    for (int i = 0; i < spec->nfields; i++) {
+        const ice_partition_field_t *f = &spec->fields[i];
+        const ice_partition_value_t *v = &vals[i];
+        char num[64];
+        if ((i && buf_put_u8(out, '/')) || url_form_encode(out, f->name, strlen(f->name)) || buf_put_u8(out, '='))
+            return -1;
+        if (v->is_null || (f->source_type == PT_BYTE_ARRAY && !v->s)) {
+            if (buf_append_str(out, "null"))
+                return -1;
+            continue;
+        }
+        if (f->source_type == PT_BYTE_ARRAY) {
+            if (url_form_encode(out, v->s, v->n))
+                return -1;
+            continue;
+        }
+        human_number(f, v->l, num, sizeof num);
+        if (url_form_encode(out, num, strlen(num)))
+            return -1;
+    }
+    return 0;
+}
