@@ -59,6 +59,19 @@ static json_t *table_json(const rest_table_t *t, int created)
         json_array_append_new(pf, f);
     }
     json_object_set_new(o, "partition-fields", pf);
+    json_t *snaps = json_array();
+    for (size_t i = 0; i < t->nsnapshots; i++) {
+        const rest_snapshot_t *sn = &t->snapshots[i];
+        json_t *f = json_object();
+        json_object_set_new(f, "snapshot-id", json_integer(sn->snapshot_id));
+        json_object_set_new(f, "parent-snapshot-id", i64j(sn->parent_id));
+        json_object_set_new(f, "sequence-number", json_integer(sn->sequence_number));
+        json_object_set_new(f, "timestamp-ms", json_integer(sn->timestamp_ms));
+        json_object_set_new(f, "manifest-list", json_string(sn->manifest_list));
+        json_object_set_new(f, "found", json_boolean(rest_table_snapshot(t, sn->snapshot_id) == sn));
+        json_array_append_new(snaps, f);
+    }
+    json_object_set_new(o, "snapshots", snaps);
     json_object_set_new(o, "config", props_json(&t->config));
     return o;
 }
