@@ -590,21 +590,14 @@ static int parse_table(json_t *j, rest_table_t *t, err_t *err)
     if (parse_snapshots(m, t, err))
         return -1;
     if (t->current_snapshot_id >= 0) {
-        json_t *snaps = json_object_get(m, "snapshots"), *s, *cur = NULL;
-        size_t i;
-        if (!json_is_array(snaps))
-            return err_set(err, ERR_UNAVAILABLE, "metadata.snapshots is missing while current-snapshot-id is set");
-        json_array_foreach(snaps, i, s)
-        {
-            if (json_is_object(s) && int_or(s, "snapshot-id", -2) == t->current_snapshot_id)
-                cur = s;
-        }
-        if (!cur)
+        const rest_snapshot_t *sn = rest_table_snapshot(t, t->current_snapshot_id);
+        if (!sn)
             return err_set(err, ERR_UNAVAILABLE, "metadata: current snapshot %lld is not in snapshots",
                            (long long)t->current_snapshot_id);
+        json_t *cur = json_array_get(json_object_get(m, "snapshots"), (size_t)(sn - t->snapshots));
         if (copy_str(cur, "manifest-list", t->manifest_list, sizeof t->manifest_list, 1, err))
             return err_prefix(err, "current snapshot");
-        t->snapshot_sequence_number = int_or(cur, "sequence-number", 0);
+        t->snapshot_sequence_number = sn->sequence_number;
         json_t *sum = json_object_get(cur, "summary");
         const char *v;
         if (json_is_object(sum)) {
