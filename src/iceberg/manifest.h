@@ -35,8 +35,17 @@ typedef struct {
     ice_partition_field_t fields[ICE_MAX_PARTITION_FIELDS];
 } ice_partition_spec_t;
 
-/* Parses "day(Timestamp)", "hour(Timestamp)", "month(...)", "year(...)", "identity(ServiceName)"
- * or a bare column name (identity), several separated by commas, against the table schema. */
+#define ICE_DEFAULT_PARTITION "day(Timestamp)"
+#define ICE_PARTITION_ITEM_MAX 128 /* one item of the text, white space taken out, with its NUL */
+
+/* Parses ICEBERG_PARTITION (DESIGN §5) for one table: NULL or "" is the default day(Timestamp);
+ * `none` (or `unpartitioned`) an unpartitioned table (0 fields); else a comma-separated list of
+ * hour/day/month/year/identity of Timestamp and identity of ServiceName, a bare column name
+ * being identity (transforms case-insensitive, white space allowed). Field ids from 1000,
+ * Iceberg's default names (`Timestamp_day`; the source name for identity), spec_id 0. 0, or -1
+ * with ERR_CONFIG naming the item: an unknown transform or column, a transform the column's
+ * type does not take, the same column partitioned twice by time (or twice the same way),
+ * unbalanced parentheses, more than ICE_MAX_PARTITION_FIELDS fields. */
 int ice_partition_spec_parse(const char *text, const table_schema_t *schema, ice_partition_spec_t *spec, err_t *err);
 /* The spec's fields as JSON (Appendix C): [{"name":..,"transform":..,"source-id":..,"field-id":..}] */
 int ice_partition_spec_fields_json(const ice_partition_spec_t *spec, buf_t *out);
@@ -49,6 +58,14 @@ typedef struct {
     const char *s; /* string values: not owned, must outlive the data file */
     size_t n;
 } ice_partition_value_t;
+
+/* Appends the partition's path as Iceberg's PartitionSpec.partitionToPath makes it (the folder
+ * a data file of these values goes in): `name=value` per field joined by '/', each value its
+ * transform's human string (day 2026-12-04, hour 2026-12-04-10, month 2026-12, year 2026, a
+ * timestamp 2026-12-04T10:11:12.123456Z, a string itself, null `null`), names and values
+ * URL-encoded as java.net.URLEncoder does (space '+', [A-Za-z0-9.*_-] kept, else %XX). vals has
+ * spec->nfields values. 0, or -1 when memory runs out. */
+int ice_partition_path(const ice_partition_spec_t *spec, const ice_partition_value_t *vals, buf_t *out);
 
 /* The transform of a timestamp (µs since the epoch, UTC); floors for times before 1970. */
 int64_t ice_transform_timestamp(ice_transform_t t, int64_t us);

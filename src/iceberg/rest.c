@@ -500,6 +500,66 @@ static int need_int(json_t *o, const char *k, int64_t *out, err_t *err)
     return 0;
 }
 
+/* An optional integer member: absent or null gives def; any other type is an error. */
+static int opt_int(json_t *o, const char *k, int64_t def, int64_t *out, const char *what, size_t idx, err_t *err)
+{
+    json_t *v = json_object_get(o, k);
+    if (v && !json_is_null(v) && !json_is_integer(v))
+        return err_set(err, ERR_UNAVAILABLE, "%s[%zu].%s is not an integer", what, idx, k);
+    *out = json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
+    return 0;
+}
+
+/* metadata.snapshots (absent or null: none) into t->snapshots. */
+static int parse_snapshots(json_t *m, rest_table_t *t, err_t *err)
+{
+    static const char what[] = "metadata.snapshots";
+    json_t *snaps = json_object_get(m, "snapshots"), *s;
+    size_t i;
+    if (!snaps || json_is_null(snaps))
+        return 0;
+    if (!json_is_array(snaps))
+        return err_set(err, ERR_UNAVAILABLE, "%s is not an array", what);
+    size_t n = json_array_size(snaps);
+    if (n > REST_MAX_SNAPSHOTS)
+        return err_set(err, ERR_UNAVAILABLE, "%s has %zu entries, more than %d", what, n, REST_MAX_SNAPSHOTS);
+    if (n && !(t->snapshots = calloc(n, sizeof *t->snapshots)))
+        return err_set(err, ERR_NOMEM, "%s: out of memory", what);
+    json_array_foreach(snaps, i, s)
+    {
+        rest_snapshot_t *sn = &t->snapshots[i];
+        if (!json_is_object(s))
+            return err_set(err, ERR_UNAVAILABLE, "%s[%zu] is not an object", what, i);
+        json_t *id = json_object_get(s, "snapshot-id"), *ts = json_object_get(s, "timestamp-ms"),
+               *ml = json_object_get(s, "manifest-list");
+        if (!json_is_integer(id))
+            return err_set(err, ERR_UNAVAILABLE, "%s[%zu].snapshot-id is %s", what, i, id ? "not an integer" : "missing");
+        if (!json_is_integer(ts))
+            return err_set(err, ERR_UNAVAILABLE, "%s[%zu].timestamp-ms is %s", what, i, ts ? "not an integer" : "missing");
+        if (!json_is_string(ml))
+            return err_set(err, ERR_UNAVAILABLE, "%s[%zu].manifest-list is %s", what, i, ml ? "not a string" : "missing");
+        if (json_string_length(ml) > REST_MAX_MANIFEST_LIST)
+            return err_set(err, ERR_UNAVAILABLE, "%s[%zu].manifest-list is longer than %d bytes", what, i, REST_MAX_MANIFEST_LIST);
+        sn->snapshot_id = (int64_t)json_integer_value(id);
+        sn->timestamp_ms = (int64_t)json_integer_value(ts);
+        if (opt_int(s, "parent-snapshot-id", -1, &sn->parent_id, what, i, err) ||
+            opt_int(s, "sequence-number", 0, &sn->sequence_number, what, i, err))
+            return -1;
+        if (!(sn->manifest_list = strdup(json_string_value(ml))))
+            return err_set(err, ERR_NOMEM, "%s: out of memory", what);
+        t->nsnapshots = i + 1;
+    }
+    return 0;
+}
+
+const rest_snapshot_t *rest_table_snapshot(const rest_table_t *t, int64_t snapshot_id)
+{
+    for (size_t i = 0; i < t->nsnapshots; i++)
+        if (t->snapshots[i].snapshot_id == snapshot_id)
+            return &t->snapshots[i];
+    return NULL;
+}
+
 /* A LoadTableResult or CommitTableResponse into t. */
 static int parse_table(json_t *j, rest_table_t *t, err_t *err)
 {
@@ -527,22 +587,17 @@ static int parse_table(json_t *j, rest_table_t *t, err_t *err)
         t->main_snapshot_id = int_or(mainref, "snapshot-id", -1);
     else if (json_is_object(refs))
         t->main_snapshot_id = -1;
+    if (parse_snapshots(m, t, err))
+        return -1;
     if (t->current_snapshot_id >= 0) {
-        json_t *snaps = json_object_get(m, "snapshots"), *s, *cur = NULL;
-        size_t i;
-        if (!json_is_array(snaps))
-            return err_set(err, ERR_UNAVAILABLE, "metadata.snapshots is missing while current-snapshot-id is set");
-        json_array_foreach(snaps, i, s)
-        {
-            if (json_is_object(s) && int_or(s, "snapshot-id", -2) == t->current_snapshot_id)
-                cur = s;
-        }
-        if (!cur)
+        const rest_snapshot_t *sn = rest_table_snapshot(t, t->current_snapshot_id);
+        if (!sn)
             return err_set(err, ERR_UNAVAILABLE, "metadata: current snapshot %lld is not in snapshots",
                            (long long)t->current_snapshot_id);
+        json_t *cur = json_array_get(json_object_get(m, "snapshots"), (size_t)(sn - t->snapshots));
         if (copy_str(cur, "manifest-list", t->manifest_list, sizeof t->manifest_list, 1, err))
             return err_prefix(err, "current snapshot");
-        t->snapshot_sequence_number = int_or(cur, "sequence-number", 0);
+        t->snapshot_sequence_number = sn->sequence_number;
         json_t *sum = json_object_get(cur, "summary");
         const char *v;
         if (json_is_object(sum)) {
@@ -596,7 +651,32 @@ static int parse_table(json_t *j, rest_table_t *t, err_t *err)
     return 0;
 }
 
-void rest_table_free(rest_table_t *t) { rest_props_free(&t->config); }
+void rest_table_free(rest_table_t *t)
+{
+    rest_props_free(&t->config);
+    for (size_t i = 0; i < t->nsnapshots; i++)
+        free(t->snapshots[i].manifest_list);
+    free(t->snapshots);
+    t->snapshots = NULL;
+    t->nsnapshots = 0;
+}
+
+int rest_table_parse_json(const char *json, size_t len, rest_table_t *out, err_t *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb(json, len, 0, &je);
+    if (!json_is_object(j)) {
+        rest_table_free(out);
+        memset(out, 0, sizeof *out);
+        int rc = j ? err_set(err, ERR_UNAVAILABLE, "table metadata is not a JSON object")
+                   : err_set(err, ERR_UNAVAILABLE, "table metadata is not JSON: %s at byte %d", je.text, je.position);
+        json_decref(j);
+        return rc;
+    }
+    int rc = parse_table(j, out, err);
+    json_decref(j);
+    return rc;
+}
 
 static int table_path(rest_catalog_t *c, call_t *k, const rest_ns_t *ns, const char *table)
 {
@@ -638,7 +718,7 @@ int rest_load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, re
     return rc;
 }
 
-int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const part_spec_t *spec,
+int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const ice_partition_spec_t *spec,
                       rest_table_t *out, int *created, err_t *err)
 {
     *created = 0;
@@ -649,7 +729,7 @@ int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema
     json_t *o = json_object(), *props = json_object();
     json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "schema", iceberg_schema_json(s, 0));
-    json_object_set_new(o, "partition-spec", iceberg_partition_spec_json(spec, 0));
+    json_object_set_new(o, "partition-spec", iceberg_partition_spec_json(spec));
     json_object_set_new(o, "write-order", iceberg_sort_order_json(s));
     json_object_set_new(o, "stage-create", json_false());
     json_object_set_new(props, "format-version", json_string("2"));

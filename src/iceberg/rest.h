@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "iceberg/rest_partition.h"
+#include "iceberg/manifest.h"
 #include "table/schema.h"
 #include "util/err.h"
 
@@ -44,6 +44,15 @@ typedef struct {
     char name[128], transform[64];
 } rest_part_field_t;
 
+/* One entry of metadata.snapshots. */
+typedef struct {
+    int64_t snapshot_id, parent_id /* -1 none */, sequence_number, timestamp_ms;
+    char *manifest_list;
+} rest_snapshot_t;
+
+#define REST_MAX_SNAPSHOTS 1000000
+#define REST_MAX_MANIFEST_LIST 4096 /* bytes of a snapshot's manifest-list location */
+
 /* What loadTable (or a commit) answered. */
 typedef struct {
     char metadata_location[2048];
@@ -63,9 +72,20 @@ typedef struct {
     rest_part_field_t part_fields[REST_MAX_PART_FIELDS];
     int64_t default_sort_order_id;
     rest_props_t config; /* loadTable's `config` plus matching storage-credentials (vended credentials) */
+    rest_snapshot_t *snapshots; /* every snapshot the metadata lists, in its order (ancestry checks) */
+    size_t nsnapshots;
 } rest_table_t;
 
+/* Frees what t owns and leaves it empty; t zeroed or already freed is fine. */
 void rest_table_free(rest_table_t *t);
+
+/* The snapshot with this id, or NULL when t lists none such. */
+const rest_snapshot_t *rest_table_snapshot(const rest_table_t *t, int64_t snapshot_id);
+
+/* A LoadTableResult (or CommitTableResponse) JSON text into out, as loadTable parses its answer
+ * (for tests and fuzzing). out is zeroed or a table parsed before (freed first); on -1 (ERR_UNAVAILABLE
+ * naming the field, ERR_NOMEM) it holds what was parsed so far, for rest_table_free. */
+int rest_table_parse_json(const char *json, size_t len, rest_table_t *out, err_t *err);
 
 typedef struct rest_catalog rest_catalog_t;
 
@@ -81,7 +101,7 @@ int rest_ensure_namespace(rest_catalog_t *c, const rest_ns_t *ns, err_t *err);
 
 /* Creates table s (schema, spec, sort order, format 2, parquet + zstd) unless it exists; loads
  * it. *created = 1 when this call created it. */
-int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const part_spec_t *spec,
+int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const ice_partition_spec_t *spec,
                       rest_table_t *out, int *created, err_t *err);
 
 int rest_load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, rest_table_t *out, err_t *err);

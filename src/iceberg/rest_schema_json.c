@@ -25,25 +25,20 @@ json_t *iceberg_schema_json(const table_schema_t *s, int schema_id)
     return v;
 }
 
-json_t *iceberg_partition_spec_json(const part_spec_t *p, int spec_id)
+/* The fields as the manifests carry them (partition.c), with the spec's id. */
+json_t *iceberg_partition_spec_json(const ice_partition_spec_t *p)
 {
-    json_t *o = json_object(), *fields = json_array();
-    if (!o || !fields || put(o, "spec-id", json_integer(spec_id)) || json_object_set(o, "fields", fields))
-        goto fail;
-    for (int i = 0; i < p->nfields; i++) {
-        const part_field_t *f = &p->fields[i];
-        json_t *jf = json_object();
-        if (!jf || json_array_append_new(fields, jf) || put(jf, "name", json_string(f->name)) ||
-            put(jf, "transform", json_string(part_transform_name(f->transform))) ||
-            put(jf, "source-id", json_integer(f->source_id)) || put(jf, "field-id", json_integer(f->field_id)))
-            goto fail;
+    buf_t b = {0};
+    json_t *o = NULL, *fields = NULL;
+    if (ice_partition_spec_fields_json(p, &b) == 0)
+        fields = json_loadb((const char *)b.data, b.len, 0, NULL);
+    buf_free(&b);
+    if (fields && (o = json_object()) && (put(o, "spec-id", json_integer(p->spec_id)) || json_object_set(o, "fields", fields))) {
+        json_decref(o);
+        o = NULL;
     }
     json_decref(fields);
     return o;
-fail:
-    json_decref(fields);
-    json_decref(o);
-    return NULL;
 }
 
 json_t *iceberg_sort_order_json(const table_schema_t *s)

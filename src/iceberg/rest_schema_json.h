@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "iceberg/rest_partition.h"
+#include "iceberg/manifest.h"
 #include "table/schema.h"
 #include "util/buf.h"
 
@@ -16,8 +16,8 @@
  * out or the element list is malformed. The caller owns the result (json_decref). */
 json_t *iceberg_schema_json(const table_schema_t *s, int schema_id);
 
-/* {"spec-id":N,"fields":[{"name","transform","source-id","field-id"}...]}. */
-json_t *iceberg_partition_spec_json(const part_spec_t *p, int spec_id);
+/* {"spec-id":p->spec_id,"fields":[{"name","transform","source-id","field-id"}...]}. */
+json_t *iceberg_partition_spec_json(const ice_partition_spec_t *p);
 
 /* {"order-id":1,"fields":[ServiceName asc nulls-first, Timestamp asc nulls-first]} (DESIGN §3:
  * rows are sorted by ServiceName, Timestamp); NULL also when s lacks either column. */

@@ -84,3 +84,24 @@ void schema_leaf_dotted(const schema_leaf_t *l, char *out, size_t cap)
         at += (size_t)n;
     }
 }
+
+const schema_elem_t *schema_top_elem(const table_schema_t *s, const char *name)
+{
+    int i = 0;
+    for (int top = 0; top < s->ntop && i < s->nelems; top++) {
+        if (strcmp(s->elems[i].name, name) == 0)
+            return &s->elems[i];
+        int pending = 1; /* skip the subtree */
+        while (pending > 0 && i < s->nelems) {
+            pending += s->elems[i].nchildren - 1;
+            i++;
+        }
+    }
+    return NULL;
+}
+
+int32_t schema_top_field_id(const table_schema_t *s, const char *name)
+{
+    const schema_elem_t *e = schema_top_elem(s, name);
+    return e ? e->field_id : -1;
+}

@@ -62,6 +62,11 @@ int schema_init(table_schema_t *s);
 /* Index of the leaf whose dotted path (e.g. "ResourceAttributes.key_value.key") matches, or -1. */
 int schema_leaf_index(const table_schema_t *s, const char *dotted_path);
 
+/* The top-level field called name (a column of the table), or NULL. */
+const schema_elem_t *schema_top_elem(const table_schema_t *s, const char *name);
+/* The field id of the top-level column called name, or -1. */
+int32_t schema_top_field_id(const table_schema_t *s, const char *name);
+
 /* Writes the leaf's dotted path ("Events.list.element.Name") into out, cut to fit. */
 void schema_leaf_dotted(const schema_leaf_t *l, char *out, size_t cap);
 

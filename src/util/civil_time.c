@@ -1,12 +1,19 @@
 #include "util/civil_time.h"
 
-/* Days since 1970-01-01 -> proleptic Gregorian date (Howard Hinnant's civil_from_days method). */
 civil_hour_t civil_from_micros(int64_t us)
 {
     int64_t h = hour_of_micros(us);
     int64_t days = h >= 0 ? h / 24 : -((-h + 23) / 24);
-    civil_hour_t c;
+    civil_hour_t c = civil_from_days(days);
     c.hour = (int)(h - days * 24);
+    return c;
+}
+
+/* Days since 1970-01-01 -> proleptic Gregorian date (Howard Hinnant's civil_from_days method). */
+civil_hour_t civil_from_days(int64_t days)
+{
+    civil_hour_t c;
+    c.hour = 0;
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     int64_t doe = z - era * 146097;

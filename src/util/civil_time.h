@@ -10,6 +10,8 @@ typedef struct {
 } civil_hour_t;
 
 civil_hour_t civil_from_micros(int64_t us);
+/* The date of a day number (days since 1970-01-01, negative before), hour 0; |days| up to 10^15. */
+civil_hour_t civil_from_days(int64_t days);
 /* Hours since the epoch (floor), the key that groups rows of one UTC hour. */
 static inline int64_t hour_of_micros(int64_t us)
 {

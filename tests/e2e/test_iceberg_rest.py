@@ -181,6 +181,20 @@ def test_commit_and_conflict(iceberg_rest, tmp_path):
     rc, out, err = run_tool(iceberg_rest.uri, ["--ns", ns, "--table", "logs", "--commit", "file:/nowhere/ml-3.avro",
                                                "--snapshot-id", "333", "--table-uuid", "00000000-0000-0000-0000-000000000000"])
     assert rc == 3 and "UUID does not match" in err, err
+    # a second snapshot on top of the first: the table lists both, the new one's parent the old
+    rc, out, err = run_tool(iceberg_rest.uri, ["--ns", ns, "--table", "logs", "--commit", "file:/nowhere/ml-4.avro",
+                                               "--snapshot-id", "444"])
+    assert rc == 0, err
+    snaps = {s["snapshot-id"]: s for s in out["commit"]["table"]["snapshots"]}
+    assert set(snaps) == {1234567890123, 444}
+    first, second = snaps[1234567890123], snaps[444]
+    assert (first["parent-snapshot-id"], first["sequence-number"], first["manifest-list"]) == (None, 1, "file:/nowhere/ml-1.avro")
+    assert (second["parent-snapshot-id"], second["sequence-number"], second["manifest-list"]) == (
+        1234567890123, 2, "file:/nowhere/ml-4.avro")
+    assert second["timestamp-ms"] >= first["timestamp-ms"] > 0 and first["found"] and second["found"]
+    rc, out, err = run_tool(iceberg_rest.uri, ["--ns", ns, "--table", "logs", "--load-only"])
+    assert rc == 0, err
+    assert out["tables"]["logs"]["snapshots"] == list(snaps.values())
 
 
 def test_error_envelope_in_message(iceberg_rest):

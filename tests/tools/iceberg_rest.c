@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "iceberg/rest_partition.h"
+#include "iceberg/manifest.h"
 #include "iceberg/rest.h"
 #include "net/http_client.h"
 #include "table/tables.h"
@@ -59,6 +59,19 @@ static json_t *table_json(const rest_table_t *t, int created)
         json_array_append_new(pf, f);
     }
     json_object_set_new(o, "partition-fields", pf);
+    json_t *snaps = json_array();
+    for (size_t i = 0; i < t->nsnapshots; i++) {
+        const rest_snapshot_t *sn = &t->snapshots[i];
+        json_t *f = json_object();
+        json_object_set_new(f, "snapshot-id", json_integer(sn->snapshot_id));
+        json_object_set_new(f, "parent-snapshot-id", i64j(sn->parent_id));
+        json_object_set_new(f, "sequence-number", json_integer(sn->sequence_number));
+        json_object_set_new(f, "timestamp-ms", json_integer(sn->timestamp_ms));
+        json_object_set_new(f, "manifest-list", json_string(sn->manifest_list));
+        json_object_set_new(f, "found", json_boolean(rest_table_snapshot(t, sn->snapshot_id) == sn));
+        json_array_append_new(snaps, f);
+    }
+    json_object_set_new(o, "snapshots", snaps);
     json_object_set_new(o, "config", props_json(&t->config));
     return o;
 }
@@ -130,13 +143,13 @@ int main(int argc, char **argv)
     rest_table_t last = {0};
     for (int t = 0; t < ntables && rc == 0; t++) {
         const table_schema_t *s = table_by_name(tables[t]);
-        part_spec_t spec;
+        ice_partition_spec_t spec;
         int created = 0;
         rest_table_t tm = {0};
         if (!s) {
             err_set(&err, ERR_CONFIG, "unknown table %s", tables[t]);
             rc = fail(&err);
-        } else if (part_spec_parse(&spec, s, cfg.iceberg_partition, &err)) {
+        } else if (ice_partition_spec_parse(cfg.iceberg_partition, s, &spec, &err)) {
             rc = fail(&err);
         } else if (load_only ? rest_load_table(c, &ns, s->name, &tm, &err)
                              : rest_ensure_table(c, &ns, s, &spec, &tm, &created, &err)) {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "iceberg/rest_partition.h"
+#include "iceberg/manifest.h"
 #include "iceberg/rest_schema_json.h"
 #include "table/tables.h"
 
@@ -17,28 +17,81 @@ static char *text(json_t *v)
 
 TEST(partition_default_and_combos)
 {
-    part_spec_t p;
+    ice_partition_spec_t p;
     err_t e = {0};
     CHECK_EQ_INT(tables_init(), 0);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, NULL, &e), 0);
+    CHECK_EQ_INT(ice_partition_spec_parse(NULL, &table_logs, &p, &e), 0);
     CHECK_EQ_INT(p.nfields, 1);
     CHECK_EQ_STR(p.fields[0].name, "Timestamp_day");
     CHECK_EQ_INT(p.fields[0].field_id, 1000);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_traces, " hour( Timestamp ),ServiceName", &e), 0);
+    CHECK_EQ_INT(ice_partition_spec_parse(" hour( Timestamp ),ServiceName", &table_traces, &p, &e), 0);
     CHECK_EQ_INT(p.nfields, 2);
     CHECK_EQ_STR(p.fields[1].name, "ServiceName");
     CHECK_EQ_INT(p.fields[1].source_id, 8);
     CHECK_EQ_INT(p.fields[1].field_id, 1001);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "identity(Timestamp)", &e), 0);
+    CHECK_EQ_INT(ice_partition_spec_parse("identity(Timestamp)", &table_logs, &p, &e), 0);
     CHECK_EQ_STR(p.fields[0].name, "Timestamp");
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "none", &e), 0);
+    CHECK_EQ_INT(ice_partition_spec_parse("none", &table_logs, &p, &e), 0);
     CHECK_EQ_INT(p.nfields, 0);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "day(Timestamp),hour(Timestamp)", &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("day(Timestamp),hour(Timestamp)", &table_logs, &p, &e), -1);
     CHECK(strstr(e.msg, "repeats") != NULL);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "day(ServiceName)", &e), -1);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "bucket(Timestamp)", &e), -1);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "day(Body)", &e), -1);
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "day(Timestamp", &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("day(ServiceName)", &table_logs, &p, &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("bucket(Timestamp)", &table_logs, &p, &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("day(Body)", &table_logs, &p, &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("day(Timestamp", &table_logs, &p, &e), -1);
+}
+
+/* What the two parsers that were merged took besides: empty text, case, white space, bare names,
+ * `unpartitioned`; and errors that name the item. */
+TEST(partition_union_and_errors)
+{
+    ice_partition_spec_t p;
+    err_t e = {0};
+    CHECK_EQ_INT(tables_init(), 0);
+    CHECK_EQ_INT(ice_partition_spec_parse("", &table_logs, &p, &e), 0);
+    CHECK_EQ_INT(p.nfields, 1);
+    CHECK_EQ_STR(p.fields[0].name, "Timestamp_day");
+    CHECK_EQ_INT(p.fields[0].transform, ICE_DAY);
+    CHECK_EQ_INT(p.fields[0].source_type, PT_INT64);
+    CHECK_EQ_INT(p.spec_id, 0);
+    CHECK_EQ_INT(ice_partition_spec_parse("Year ( Timestamp ) , , ServiceName, identity(Timestamp)", &table_logs, &p, &e), 0);
+    CHECK_EQ_INT(p.nfields, 3);
+    CHECK_EQ_STR(p.fields[0].name, "Timestamp_year");
+    CHECK_EQ_INT(p.fields[1].transform, ICE_IDENTITY);
+    CHECK_EQ_INT(p.fields[1].source_type, PT_BYTE_ARRAY);
+    CHECK_EQ_STR(p.fields[2].name, "Timestamp");
+    CHECK_EQ_INT(p.fields[2].field_id, 1002);
+    CHECK_EQ_INT(ice_partition_spec_parse(" UNPARTITIONED ", &table_traces, &p, &e), 0);
+    CHECK_EQ_INT(p.nfields, 0);
+    CHECK_EQ_INT(ice_partition_spec_parse("week(Timestamp)", &table_logs, &p, &e), -1);
+    CHECK_EQ_INT(e.code, ERR_CONFIG);
+    CHECK(strstr(e.msg, "unknown transform 'week' in 'week(Timestamp)'") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("day(Body)", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "'day(Body)'") != NULL && strstr(e.msg, "column 'Body'") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("Body", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "column 'Body'") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("hour(ServiceName)", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "'hour(ServiceName)'") != NULL && strstr(e.msg, "not a timestamp") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("ServiceName, month(Timestamp), year(Timestamp)", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "'year(Timestamp)' repeats a partition of Timestamp") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("ServiceName,identity(ServiceName)", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "repeats") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("day(Timestamp", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "unbalanced parentheses in 'day(Timestamp'") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("day(Timestamp))", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "unbalanced") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("day)Timestamp(", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "cannot read 'day)Timestamp('") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse("day()", &table_logs, &p, &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("(Timestamp)", &table_logs, &p, &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("none,day(Timestamp)", &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "'none' cannot be combined") != NULL);
+    CHECK_EQ_INT(ice_partition_spec_parse(" , ", &table_logs, &p, &e), -1);
+    CHECK_EQ_INT(ice_partition_spec_parse("Timestamp,ServiceName,hour(Timestamp),"
+                                          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                                          &table_logs, &p, &e), -1);
+    CHECK(strstr(e.msg, "longer than") != NULL);
 }
 
 TEST(schema_json_of_summary)
@@ -65,10 +118,10 @@ TEST(schema_json_of_summary)
 
 TEST(spec_and_sort_order_json)
 {
-    part_spec_t p;
+    ice_partition_spec_t p;
     err_t e = {0};
-    CHECK_EQ_INT(part_spec_parse(&p, &table_logs, "month(Timestamp),ServiceName", &e), 0);
-    char *s = text(iceberg_partition_spec_json(&p, 0));
+    CHECK_EQ_INT(ice_partition_spec_parse("month(Timestamp),ServiceName", &table_logs, &p, &e), 0);
+    char *s = text(iceberg_partition_spec_json(&p));
     CHECK_EQ_STR(s, "{\"spec-id\":0,\"fields\":[{\"name\":\"Timestamp_month\",\"transform\":\"month\",\"source-id\":1,"
                     "\"field-id\":1000},{\"name\":\"ServiceName\",\"transform\":\"identity\",\"source-id\":10,"
                     "\"field-id\":1001}]}");
@@ -79,4 +132,4 @@ TEST(spec_and_sort_order_json)
                     "\"null-order\":\"nulls-first\"}]}");
     free(s);
 }
-RUN_TESTS(T(partition_default_and_combos), T(schema_json_of_summary), T(spec_and_sort_order_json))
+RUN_TESTS(T(partition_default_and_combos), T(partition_union_and_errors), T(schema_json_of_summary), T(spec_and_sort_order_json))

@@ -1,9 +1,13 @@
 /* Iceberg manifests: partition transforms, bound serialization and truncation, and a manifest
  * and manifest list written and read back through our Avro reader. */
+#include <stdio.h>
+#include <string.h>
+
 #include "avro/avro_read.h"
 #include "check.h"
 #include "iceberg/manifest.h"
 #include "table/tables.h"
+#include "util/civil_time.h"
 
 TEST(transforms)
 {
@@ -42,6 +46,86 @@ TEST(spec_parse)
     CHECK(ice_partition_spec_parse("bucket(Timestamp)", &table_logs, &s, &err) == -1);
     CHECK(ice_partition_spec_parse("day(ServiceName)", &table_logs, &s, &err) == -1);
     CHECK(ice_partition_spec_parse("day(Nope)", &table_logs, &s, &err) == -1);
+}
+
+/* The partition path of vals under spec text, as a C string in out (cap bytes). */
+static const char *path_of(const char *spec_text, const ice_partition_value_t *vals, char *out, size_t cap)
+{
+    ice_partition_spec_t spec;
+    err_t err;
+    buf_t b = {0};
+    snprintf(out, cap, "<error>");
+    if (ice_partition_spec_parse(spec_text, &table_logs, &spec, &err) == 0 && ice_partition_path(&spec, vals, &b) == 0)
+        snprintf(out, cap, "%.*s", (int)b.len, b.data ? (const char *)b.data : "");
+    buf_free(&b);
+    return out;
+}
+
+static ice_partition_value_t pv_long(int64_t l) { return (ice_partition_value_t){.l = l}; }
+static ice_partition_value_t pv_str(const char *s) { return (ice_partition_value_t){.s = s, .n = strlen(s)}; }
+static const ice_partition_value_t pv_null = {.is_null = 1};
+
+/* Paths as Iceberg's PartitionSpec.partitionToPath writes them (Java: toHumanString + URLEncoder). */
+TEST(partition_path)
+{
+    CHECK(tables_init() == 0);
+    char got[512];
+    const int64_t day_us = 86400000000LL;
+    /* 2026-12-04T10:11:12.123456Z = 1796379072123456 µs, day 20791, hour 498994 */
+    ice_partition_value_t v[3] = {pv_long(20791), pv_str("a/b c%d \xc3\xa9\xe2\x98\x83*~_.-+")};
+    CHECK_EQ_STR(path_of("day(Timestamp),ServiceName", v, got, sizeof got),
+                 "Timestamp_day=2026-12-04/ServiceName=a%2Fb+c%25d+%C3%A9%E2%98%83*%7E_.-%2B");
+    v[0] = pv_long(-1), v[1] = pv_str("checkout");
+    CHECK_EQ_STR(path_of("day(Timestamp),ServiceName", v, got, sizeof got), "Timestamp_day=1969-12-31/ServiceName=checkout");
+    v[0] = pv_long(-25509), v[1] = pv_null; /* 1900-02-28 */
+    CHECK_EQ_STR(path_of("day(Timestamp),ServiceName", v, got, sizeof got), "Timestamp_day=1900-02-28/ServiceName=null");
+    v[0] = pv_long(days_from_civil(1600, 3, 1));
+    v[1] = pv_str("");
+    CHECK_EQ_STR(path_of("day(Timestamp),ServiceName", v, got, sizeof got), "Timestamp_day=1600-03-01/ServiceName=");
+    v[0] = pv_long(498994), v[1] = pv_long(-1), v[2] = pv_long(683);
+    CHECK_EQ_STR(path_of("hour(Timestamp)", v, got, sizeof got), "Timestamp_hour=2026-12-04-10");
+    CHECK_EQ_STR(path_of("hour(Timestamp)", v + 1, got, sizeof got), "Timestamp_hour=1969-12-31-23");
+    CHECK_EQ_STR(path_of("month(Timestamp)", v + 2, got, sizeof got), "Timestamp_month=2026-12");
+    CHECK_EQ_STR(path_of("month(Timestamp)", v + 1, got, sizeof got), "Timestamp_month=1969-12");
+    v[0] = pv_long(-13);
+    CHECK_EQ_STR(path_of("month(Timestamp)", v, got, sizeof got), "Timestamp_month=1968-12");
+    v[0] = pv_long(56);
+    CHECK_EQ_STR(path_of("year(Timestamp)", v, got, sizeof got), "Timestamp_year=2026");
+    CHECK_EQ_STR(path_of("year(Timestamp)", v + 1, got, sizeof got), "Timestamp_year=1969");
+    v[0] = pv_null;
+    CHECK_EQ_STR(path_of("year(Timestamp)", v, got, sizeof got), "Timestamp_year=null");
+    /* identity of a timestamptz: OffsetDateTime.toString (seconds and fraction only when set) */
+    v[0] = pv_long(1796379072123456LL), v[1] = pv_str("svc 1");
+    CHECK_EQ_STR(path_of("identity(Timestamp),ServiceName", v, got, sizeof got),
+                 "Timestamp=2026-12-04T10%3A11%3A12.123456Z/ServiceName=svc+1");
+    v[0] = pv_long(1796379072123000LL);
+    CHECK_EQ_STR(path_of("Timestamp", v, got, sizeof got), "Timestamp=2026-12-04T10%3A11%3A12.123Z");
+    v[0] = pv_long(1796379060000000LL);
+    CHECK_EQ_STR(path_of("Timestamp", v, got, sizeof got), "Timestamp=2026-12-04T10%3A11Z");
+    v[0] = pv_long(1796379061000000LL);
+    CHECK_EQ_STR(path_of("Timestamp", v, got, sizeof got), "Timestamp=2026-12-04T10%3A11%3A01Z");
+    v[0] = pv_long(-1);
+    CHECK_EQ_STR(path_of("Timestamp", v, got, sizeof got), "Timestamp=1969-12-31T23%3A59%3A59.999999Z");
+    v[0] = pv_long(-14182980000000LL); /* 1969-07-20T20:17Z */
+    CHECK_EQ_STR(path_of("Timestamp", v, got, sizeof got), "Timestamp=1969-07-20T20%3A17Z");
+    v[0] = pv_long(days_from_civil(-5, 1, 1) * day_us);
+    CHECK_EQ_STR(path_of("Timestamp", v, got, sizeof got), "Timestamp=-0005-01-01T00%3A00Z");
+    v[0] = pv_long(days_from_civil(10000, 1, 2) * day_us);
+    CHECK_EQ_STR(path_of("Timestamp", v, got, sizeof got), "Timestamp=%2B10000-01-02T00%3A00Z");
+    v[0] = pv_long(days_from_civil(10000, 1, 2));
+    CHECK_EQ_STR(path_of("day(Timestamp)", v, got, sizeof got), "Timestamp_day=10000-01-02");
+    v[0] = pv_long(days_from_civil(-5, 1, 1));
+    CHECK_EQ_STR(path_of("day(Timestamp)", v, got, sizeof got), "Timestamp_day=-005-01-01");
+    CHECK_EQ_STR(path_of("none", v, got, sizeof got), "");
+    /* appends */
+    ice_partition_spec_t spec;
+    err_t err;
+    buf_t b = {0};
+    CHECK(ice_partition_spec_parse("ServiceName", &table_logs, &spec, &err) == 0);
+    v[0] = pv_str("x");
+    CHECK(buf_append_str(&b, "data/") == 0 && ice_partition_path(&spec, v, &b) == 0);
+    CHECK_EQ_MEM(b.data, b.len, "data/ServiceName=x", 18);
+    buf_free(&b);
 }
 
 static int lower(const char *s, buf_t *out) { return ice_bound_string_lower((const uint8_t *)s, strlen(s), out); }
@@ -158,4 +242,4 @@ TEST(manifest_roundtrip)
     buf_free(&list);
 }
 
-RUN_TESTS(T(transforms), T(spec_parse), T(string_bounds), T(manifest_roundtrip))
+RUN_TESTS(T(transforms), T(spec_parse), T(partition_path), T(string_bounds), T(manifest_roundtrip))
