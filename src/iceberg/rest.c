@@ -704,7 +704,9 @@ static int table_answer(call_t *k, http_response_t *resp, rest_table_t *out, err
     return rc;
 }
 
-int rest_load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, rest_table_t *out, err_t *err)
+/* loadTable; *status (may be NULL) gets the HTTP status, 0 when there was no answer. */
+static int load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, rest_table_t *out, long *status,
+                      err_t *err)
 {
     call_t k = {.method = "GET"};
     http_response_t resp = {0};
@@ -713,15 +715,29 @@ int rest_load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, re
         err_set(err, ERR_NOMEM, "out of memory");
     else if (exchange(c, &k, &resp, err) == 0)
         rc = resp.status == 200 ? table_answer(&k, &resp, out, err) : answer_error(&k, &resp, err);
+    if (status)
+        *status = resp.status;
     buf_free(&k.path);
     http_response_free(&resp);
     return rc;
+}
+
+int rest_load_table(rest_catalog_t *c, const rest_ns_t *ns, const char *name, rest_table_t *out, err_t *err)
+{
+    return load_table(c, ns, name, out, NULL, err);
 }
 
 int rest_ensure_table(rest_catalog_t *c, const rest_ns_t *ns, const table_schema_t *s, const ice_partition_spec_t *spec,
                       rest_table_t *out, int *created, err_t *err)
 {
     *created = 0;
+    /* load first: every start after the first needs one call, and no CreateTable permission */
+    long status = 0;
+    if (load_table(c, ns, s->name, out, &status, err) == 0)
+        return 0;
+    if (status != 404)
+        return -1;
+    err_clear(err);
     call_t k = {.method = "POST"};
     http_response_t resp = {0};
     buf_t body = {0};
