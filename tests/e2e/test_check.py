@@ -227,3 +227,24 @@ def test_check_catalog_bearer_401_and_403(iceberg_rest, tmp_path):
             "it): grant them in the catalog"], p.stdout
     finally:
         g.close()
+
+
+def test_check_catalog_oauth2_client_rejected(iceberg_rest, tmp_path):
+    def check(h, body):
+        if h.path.startswith("/v1/oauth/tokens"):
+            return 401, {"error": "invalid_client", "error_description": "bad client credentials"}
+        return None
+
+    g = Gate(fixture_port(iceberg_rest), check)
+    uri = f"http://127.0.0.1:{g.port}"
+    try:
+        p = check_catalog(tmp_path, uri, OTLP2PARQUET_ICEBERG_CREDENTIAL="otel:n0t-the-secret")
+        assert p.returncode == 1
+        lines = catalog_lines(p)
+        assert lines[1].startswith("  FAIL config (GET /v1/config, auth oauth2): "), p.stdout
+        assert "HTTP 401" in lines[1] and "bad client credentials" in lines[1]
+        assert lines[2:] == ["       hint: the token endpoint rejected the client: check OTLP2PARQUET_ICEBERG_CREDENTIAL "
+                             "(client_id:client_secret) and OTLP2PARQUET_ICEBERG_SCOPE"]
+        assert "n0t-the-secret" not in p.stdout + p.stderr
+    finally:
+        g.close()
