@@ -4,6 +4,7 @@ the storage's own error and a hint, and leaves nothing behind. With Iceberg enab
 too, read-only: its config, the namespace, each table, against Apache's REST fixture, a wrong
 URI, the Glue stand-in denying steps (IAM and Lake Formation hints) and a bearer-token gate."""
 
+import contextlib
 import json
 import os
 import subprocess
@@ -80,6 +81,16 @@ def catalog_lines(p):
     lines = p.stdout.splitlines()
     assert [ln.split()[0] for ln in lines[1:5]] == ["ok"] * 4, p.stdout
     return lines[5:]
+
+
+@contextlib.contextmanager
+def gate_uri(fx, check):
+    """The URI of a Gate (catalog_standins) in front of fixture fx, closed afterwards."""
+    g = Gate(fixture_port(fx), check)
+    try:
+        yield f"http://127.0.0.1:{g.port}"
+    finally:
+        g.close()
 
 
 def check_catalog(tmp_path, uri, **env):
@@ -206,9 +217,7 @@ def test_check_catalog_bearer_401_and_403(iceberg_rest, tmp_path):
             return 403, {"error": {"message": "principal otel may not read", "type": "ForbiddenException", "code": 403}}
         return None
 
-    g = Gate(fixture_port(iceberg_rest), check)
-    uri = f"http://127.0.0.1:{g.port}"
-    try:
+    with gate_uri(iceberg_rest, check) as uri:
         p = check_catalog(tmp_path, uri, OTLP2PARQUET_ICEBERG_TOKEN="wrong-token")
         assert p.returncode == 1
         assert catalog_lines(p) == [
@@ -225,8 +234,6 @@ def test_check_catalog_bearer_401_and_403(iceberg_rest, tmp_path):
             "  FAIL namespace otel: iceberg GET /v1/namespaces/otel: HTTP 403 ForbiddenException: principal otel may not read",
             "       hint: the token is valid but its principal lacks privileges on the namespace (read it, create tables in "
             "it): grant them in the catalog"], p.stdout
-    finally:
-        g.close()
 
 
 def test_check_catalog_oauth2_client_rejected(iceberg_rest, tmp_path):
@@ -235,9 +242,7 @@ def test_check_catalog_oauth2_client_rejected(iceberg_rest, tmp_path):
             return 401, {"error": "invalid_client", "error_description": "bad client credentials"}
         return None
 
-    g = Gate(fixture_port(iceberg_rest), check)
-    uri = f"http://127.0.0.1:{g.port}"
-    try:
+    with gate_uri(iceberg_rest, check) as uri:
         p = check_catalog(tmp_path, uri, OTLP2PARQUET_ICEBERG_CREDENTIAL="otel:n0t-the-secret")
         assert p.returncode == 1
         lines = catalog_lines(p)
@@ -246,5 +251,3 @@ def test_check_catalog_oauth2_client_rejected(iceberg_rest, tmp_path):
         assert lines[2:] == ["       hint: the token endpoint rejected the client: check OTLP2PARQUET_ICEBERG_CREDENTIAL "
                              "(client_id:client_secret) and OTLP2PARQUET_ICEBERG_SCOPE"]
         assert "n0t-the-secret" not in p.stdout + p.stderr
-    finally:
-        g.close()
