@@ -27,8 +27,9 @@ static void usage(FILE *out)
             "Usage:\n"
             "  otlp2parquet [serve] [options]          OTLP/HTTP server (POST /v1/logs, ...)\n"
             "  otlp2parquet convert [options] FILE...  convert OTLP export files offline ('-' = stdin)\n"
-            "  otlp2parquet check [options]            try the configured storage: write, read back and delete\n"
-            "                                          a probe object; print each step, its error and a hint\n"
+            "  otlp2parquet check [options]            try the configured storage (write, read back and delete\n"
+            "                                          a probe object) and, with Iceberg, the catalog (config,\n"
+            "                                          namespace, tables); print each step, its error and a hint\n"
             "  otlp2parquet --help | --version\n"
             "\n"
             "Options:\n"
@@ -221,10 +222,11 @@ static int run(int argc, char **argv, char **files)
     if (!strcmp(mode, "check")) {
         int crc = check_storage(&cfg, storage, stdout) ? 1 : 0;
         storage_destroy(storage);
-        if (creds) {
-            aws_cred_free(creds);
+        if (cfg.iceberg_enabled && check_catalog(&cfg, stdout))
+            crc = 1;
+        aws_cred_free(creds);
+        if (creds || cfg.iceberg_enabled)
             http_client_global_cleanup();
-        }
         return crc;
     }
     ice_committer_t *ice = NULL;

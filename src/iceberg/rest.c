@@ -860,3 +860,28 @@ out:
     http_response_free(&resp);
     return rc;
 }
+
+/* ---- read-only probe (added for `otlp2parquet check`; nothing else in this file changed) ---- */
+
+int rest_namespace_exists(rest_catalog_t *c, const rest_ns_t *ns, err_t *err)
+{
+    call_t k = {.method = "GET"};
+    http_response_t resp = {0};
+    buf_t rest = {0};
+    int rc = -1;
+    if (buf_append_str(&rest, "namespaces/") || ns_segment(&rest, ns, ns->nparts) || buf_append(&rest, "", 1) ||
+        call_path(c, &k, 1, (const char *)rest.data)) {
+        err_set(err, ERR_NOMEM, "out of memory");
+    } else if (exchange(c, &k, &resp, err) == 0) {
+        if (resp.status == 200) {
+            rc = 1;
+        } else {
+            answer_error(&k, &resp, err);
+            rc = resp.status == 404 ? 0 : -1;
+        }
+    }
+    buf_free(&rest);
+    buf_free(&k.path);
+    http_response_free(&resp);
+    return rc;
+}

@@ -127,4 +127,9 @@ typedef enum {
 rest_commit_rc_t rest_commit(rest_catalog_t *c, const rest_ns_t *ns, const char *table, const rest_commit_t *cm,
                              rest_table_t *out, err_t *err);
 
+/* GET namespaces/{ns} (loadNamespaceMetadata), read-only: 1 when it exists, 0 when the catalog
+ * answers 404 (err then holds its message), -1 on any other answer or none (err set).
+ * Added for `otlp2parquet check`. */
+int rest_namespace_exists(rest_catalog_t *c, const rest_ns_t *ns, err_t *err);
+
 #endif

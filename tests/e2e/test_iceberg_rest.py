@@ -2,22 +2,19 @@
 Apache Iceberg's REST fixture: namespaces, every table created with our schema, partition spec,
 sort order and properties (checked with pyiceberg against the ids of tests/tools/schema_dump),
 idempotent creation, commits and the 409 conflict path, the catalog's error envelope in our
-messages; and the three auth modes through loopback stand-ins: a bearer-token gate, an OAuth2
-client-credentials gate, and a Glue stand-in that checks every request's SigV4 with botocore."""
+messages; and the three auth modes through the loopback stand-ins of catalog_standins.py: a
+bearer-token gate, an OAuth2 client-credentials gate, and a Glue stand-in that checks every
+request's SigV4 with botocore."""
 
-import datetime
-import http.client
-import http.server
 import json
 import os
 import subprocess
-import threading
 import uuid
-from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from catalog_standins import GLUE_PREFIX, Gate, fixture_port, glue_env, glue_stand_in, unauthorized
 from conftest import TOOLS, assert_no_sanitizer_report, clean_env
 
 TOOL = os.path.join(TOOLS, "iceberg_rest")
@@ -216,61 +213,6 @@ def test_error_envelope_in_message(iceberg_rest):
 
 # ---- auth stand-ins ----
 
-class Gate:
-    """A loopback HTTP server that checks each request (check(handler, path, body) returns None
-    to forward or (status, body) to answer), rewrites its path and forwards to the fixture."""
-
-    def __init__(self, upstream_port, check, rewrite=lambda p: p):
-        gate = self
-        self.seen = []
-
-        class H(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def handle_any(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                gate.seen.append((self.command, self.path))
-                verdict = check(self, body)
-                if verdict is None:
-                    c = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
-                    hdr = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
-                    c.request(self.command, rewrite(self.path), body=body or None, headers=hdr)
-                    r = c.getresponse()
-                    status, data = r.status, r.read()
-                    c.close()
-                else:
-                    status, data = verdict
-                    if not isinstance(data, bytes):
-                        data = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_HEAD = do_DELETE = handle_any
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.port = self.srv.server_address[1]
-        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.srv.shutdown()
-        self.srv.server_close()
-
-
-def unauthorized(msg):
-    return 401, {"error": {"message": msg, "type": "NotAuthorizedException", "code": 401}}
-
-
-def fixture_port(fx):
-    return int(fx.uri.rsplit(":", 1)[1])
-
-
 def test_bearer_token(iceberg_rest):
     def check(h, body):
         if h.headers.get("Authorization") != "Bearer s3cr3t-token":
@@ -325,66 +267,15 @@ def test_oauth2_client_credentials(iceberg_rest):
         g.close()
 
 
-AK, SK, TOKEN = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "session/token+value=="
-
-
-def sigv4_ok(h, body):
-    """Recomputes the request's signature with botocore's SigV4Auth (service glue)."""
-    import botocore.auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-    auth = h.headers.get("Authorization", "")
-    if not auth.startswith("AWS4-HMAC-SHA256 "):
-        return False, "no SigV4"
-    parts = dict(p.strip().split("=", 1) for p in auth[len("AWS4-HMAC-SHA256 "):].split(","))
-    ak, date, region, service, _ = parts["Credential"].split("/")
-    if (ak, region, service) != (AK, "us-east-1", "glue"):
-        return False, f"credential scope {ak}/{region}/{service}"
-    if h.headers.get("X-Amz-Security-Token") != TOKEN:
-        return False, "session token"
-    signed = parts["SignedHeaders"].split(";")
-    hdrs = {k: h.headers[k] for k in signed if k not in ("x-amz-date", "x-amz-security-token")}
-    req = AWSRequest(method=h.command, url=f"http://{h.headers['Host']}{h.path}", data=body, headers=hdrs)
-    when = datetime.datetime.strptime(h.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
-    with mock.patch("botocore.auth.get_current_datetime", return_value=when):
-        botocore.auth.SigV4Auth(Credentials(AK, SK, TOKEN), "glue", "us-east-1").add_auth(req)
-    if req.headers["Authorization"] != auth:
-        return False, "signature mismatch"
-    return True, ""
-
-
 def test_sigv4_glue_stand_in(iceberg_rest):
-    prefix = "catalogs/123456789012-otel"
-
-    def check(h, body):
-        ok, why = sigv4_ok(h, body)
-        if not ok:
-            return 403, {"error": {"message": why, "type": "AccessDeniedException", "code": 403}}
-        u = urlsplit(h.path)
-        if not u.path.startswith("/iceberg/v1/"):
-            return 404, {"error": {"message": "not under /iceberg", "type": "NotFound", "code": 404}}
-        if u.path == "/iceberg/v1/config":
-            q = parse_qs(u.query)
-            if q.get("warehouse") != ["123456789012:s3tablescatalog/bucket"]:
-                return 400, {"error": {"message": "warehouse is required", "type": "InvalidInputException", "code": 400}}
-            return 200, {"defaults": {}, "overrides": {"prefix": prefix}}
-        if not u.path.startswith("/iceberg/v1/" + prefix + "/"):
-            return 404, {"error": {"message": "no prefix", "type": "NotFound", "code": 404}}
-        return None
-
-    def rewrite(p):
-        return p.replace("/iceberg/v1/" + prefix + "/", "/v1/", 1)
-
-    g = Gate(fixture_port(iceberg_rest), check, rewrite)
-    env = dict(OTLP2PARQUET_ICEBERG_WAREHOUSE="123456789012:s3tablescatalog/bucket", OTLP2PARQUET_ICEBERG_SIGNING_NAME="glue",
-               AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID=AK, AWS_SECRET_ACCESS_KEY=SK, AWS_SESSION_TOKEN=TOKEN,
-               AWS_EC2_METADATA_DISABLED="true")
+    g = glue_stand_in(iceberg_rest)
+    env = glue_env()
     try:
         ns = [unique_ns(), "odd name/%"]
         rc, out, err = run_tool(f"http://127.0.0.1:{g.port}/iceberg", ["--ns", ns[0], "--ns", ns[1], "--table", "logs",
                                                                       "--commit", "file:/x/ml.avro", "--snapshot-id", "77"], **env)
         assert rc == 0, err
-        assert out["catalog"]["prefix"] == prefix
+        assert out["catalog"]["prefix"] == GLUE_PREFIX
         assert out["catalog"]["auth"] == "sigv4 glue us-east-1"
         assert out["commit"]["table"]["current-snapshot-id"] == 77
         assert len(g.seen) >= 4
