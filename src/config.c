@@ -171,7 +171,9 @@ static void defaults(config_t *c)
         region = getenv("AWS_DEFAULT_REGION");
     if (region && strlen(region) < sizeof c->s3_region) {
         snprintf(c->s3_region, sizeof c->s3_region, "%s", region);
-        snprintf(c->iceberg_signing_region, sizeof c->iceberg_signing_region, "%s", region);
+        /* the catalog's signing region: ICEBERG_SIGNING_REGION, else the region in a
+         * glue.<region>/s3tables.<region> host, else this (rest_auth.c) */
+        snprintf(c->aws_region, sizeof c->aws_region, "%s", region);
     }
     c->s3_path_style = -1;
     c->s3_multipart_threshold = (size_t)16 << 20;

@@ -31,6 +31,7 @@ typedef struct {
     char iceberg_signing_name[64], iceberg_signing_region[64];
     char iceberg_token[4096], iceberg_credential[1024], iceberg_scope[256];
     char iceberg_partition[128];
+    char aws_region[64]; /* AWS_REGION (or AWS_DEFAULT_REGION), "" when unset */
     bool lambda; /* AWS_LAMBDA_RUNTIME_API is set */
 } config_t;
 

@@ -56,6 +56,8 @@ rest_auth_t *rest_auth_new(const config_t *cfg, const char *host, const char *ba
     snprintf(a->region, sizeof a->region, "%s", cfg->iceberg_signing_region);
     char dsvc[64] = "";
     derive_aws(host, dsvc, sizeof dsvc, a->region, sizeof a->region);
+    if (!a->region[0]) /* the host named none: the environment's */
+        snprintf(a->region, sizeof a->region, "%s", cfg->aws_region);
     const char *svc = cfg->iceberg_signing_name[0] ? cfg->iceberg_signing_name : NULL;
     if (svc && strcmp(svc, "none") == 0)
         svc = NULL, dsvc[0] = 0;
