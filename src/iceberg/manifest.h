@@ -162,4 +162,15 @@ int ice_schema_json(const table_schema_t *schema, int schema_id, buf_t *out);
  * nothing for null and non-string values. 0, or -1 when memory runs out (v unchanged). */
 int ice_partition_value_own(ice_partition_value_t *v);
 
+/* ---- reading a manifest ---- */
+
+/* Reads an Iceberg v1 or v2 data manifest (Avro OCF) and calls cb with every entry's
+ * data_file.file_path (path_len bytes, not NUL-terminated, valid during the call) and status
+ * (0 EXISTING, 1 ADDED, 2 DELETED); cb returns nonzero to stop (then 0 is returned). Fields
+ * found by field id (status 0, data_file 2, file_path 100), else by name. -1 on bad input
+ * (ERR_INVALID, or the Avro reader's code) naming the entry. */
+int ice_manifest_read_paths(const uint8_t *data, size_t len,
+                            int (*cb)(void *ctx, const char *path, size_t path_len, int status), void *ctx,
+                            err_t *err);
+
 #endif
