@@ -123,6 +123,17 @@ static int rejects(const char *text, size_t max_tried, err_code_t code, const ch
     return 1;
 }
 
+/* head, then n items separated by commas, then tail, NUL-terminated, into b (cleared first) */
+static void many(buf_t *b, const char *head, const char *item, int n, const char *tail)
+{
+    buf_clear(b);
+    buf_append_str(b, head);
+    for (int i = 0; i < n; i++)
+        buf_printf(b, "%s%s", i ? "," : "", item);
+    buf_append_str(b, tail);
+    buf_append(b, "", 1);
+}
+
 #define HEAD "{\"version\":1,\"file-path\":\"s3://b/f.parquet\",\"file-size-in-bytes\":1,\"record-count\":1,"
 #define TAIL "\"sort-order-id\":0,\"sequence-floor\":0,\"tried-snapshot-ids\":[]}"
 
@@ -174,18 +185,10 @@ TEST(hostile_records_rejected)
 
     /* more columns than a schema has leaves, more split offsets than a file has row groups */
     buf_t b = {0};
-    buf_append_str(&b, HEAD "\"partition\":[],\"columns\":[");
-    for (int i = 0; i <= SCHEMA_MAX_LEAVES; i++)
-        buf_append_str(&b, i ? ",{}" : "{}");
-    buf_append_str(&b, "],\"split-offsets\":[]," TAIL);
-    buf_append(&b, "", 1);
+    many(&b, HEAD "\"partition\":[],\"columns\":[", "{}", SCHEMA_MAX_LEAVES + 1, "],\"split-offsets\":[]," TAIL);
     CHECK(rejects((const char *)b.data, 4, ERR_INVALID, "\"columns\" has"));
-    buf_clear(&b);
-    buf_append_str(&b, HEAD "\"partition\":[],\"columns\":[],\"split-offsets\":[");
-    for (int i = 0; i <= ICE_PENDING_MAX_SPLIT_OFFSETS; i++)
-        buf_append_str(&b, i ? ",1" : "1");
-    buf_append_str(&b, "]," TAIL);
-    buf_append(&b, "", 1);
+    many(&b, HEAD "\"partition\":[],\"columns\":[],\"split-offsets\":[", "1", ICE_PENDING_MAX_SPLIT_OFFSETS + 1,
+         "]," TAIL);
     CHECK(rejects((const char *)b.data, 4, ERR_INVALID, "\"split-offsets\" has 10001 items"));
     /* too large, whatever it holds */
     buf_clear(&b);
