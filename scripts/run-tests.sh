@@ -34,6 +34,7 @@ for fz in build/fuzz/fuzz_*; do
   [ -x "$fz" ] || continue
   name=$(basename "$fz")
   corpus=tests/fuzz/corpus/${name#fuzz_}
+  [ -d "$corpus" ] || corpus=tests/fuzz/corpus/$name   # some folders keep the fuzz_ prefix
   work="build/fuzz-work/$name"
   mkdir -p "$work"
   [ -d "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null

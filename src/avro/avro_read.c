@@ -806,3 +806,13 @@ const avro_value_t *avro_field_by_id(const avro_value_t *v, int32_t field_id)
             return &v->items[i];
     return NULL;
 }
+
+const avro_value_t *avro_field_iceberg(const avro_value_t *v, int32_t field_id, const char *name, const char *alt)
+{
+    const avro_value_t *f = avro_field_by_id(v, field_id);
+    if (!f)
+        f = avro_field(v, name);
+    if (!f && alt)
+        f = avro_field(v, alt);
+    return f && f->type != AVRO_NULL ? f : NULL;
+}

@@ -88,6 +88,9 @@ void avro_reader_close(avro_reader_t *r);
  * field. */
 const avro_value_t *avro_field(const avro_value_t *v, const char *name);
 const avro_value_t *avro_field_by_id(const avro_value_t *v, int32_t field_id);
+/* An Iceberg field: by field id, else by name, else by alt (an older name; may be NULL). NULL
+ * when absent or null. */
+const avro_value_t *avro_field_iceberg(const avro_value_t *v, int32_t field_id, const char *name, const char *alt);
 
 const char *avro_type_name(avro_type_t t);
 

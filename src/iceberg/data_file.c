@@ -30,10 +30,26 @@ int ice_bound_string_upper(const uint8_t *p, size_t n, buf_t *out)
     return len ? 0 : 1; /* a run of U+10FFFF (or 0xFF bytes): no shorter upper bound, none at all */
 }
 
+int ice_partition_value_own(ice_partition_value_t *v)
+{
+    if (v->is_null || !v->s)
+        return 0;
+    char *c = malloc(v->n + 1);
+    if (!c)
+        return -1;
+    memcpy(c, v->s, v->n);
+    c[v->n] = 0;
+    v->owned = c;
+    v->s = c;
+    return 0;
+}
+
 void ice_data_file_free(ice_data_file_t *df)
 {
     free(df->file_path);
     free(df->split_offsets);
+    for (int i = 0; i < df->npartition && i < ICE_MAX_PARTITION_FIELDS; i++)
+        free(df->partition[i].owned);
     for (int i = 0; i < df->ncols; i++) {
         buf_free(&df->cols[i].lower);
         buf_free(&df->cols[i].upper);
@@ -56,8 +72,13 @@ int ice_data_file_from_stats(ice_data_file_t *df, const table_schema_t *schema, 
     df->record_count = st->num_rows;
     df->sort_order_id = sort_order_id;
     df->npartition = spec ? spec->nfields : 0;
-    for (int i = 0; i < df->npartition; i++)
-        df->partition[i] = pvals[i];
+    for (int i = 0; i < df->npartition; i++) {
+        ice_partition_value_t *v = &df->partition[i];
+        *v = pvals[i];
+        v->owned = NULL;
+        if (ice_partition_value_own(v))
+            goto nomem;
+    }
     if (st->nrow_groups) {
         df->split_offsets = malloc(st->nrow_groups * sizeof *df->split_offsets);
         if (!df->split_offsets)

@@ -55,8 +55,10 @@ int ice_partition_spec_fields_json(const ice_partition_spec_t *spec, buf_t *out)
 typedef struct {
     int is_null;
     int64_t l;
-    const char *s; /* string values: not owned, must outlive the data file */
+    const char *s; /* string values (n bytes); in a data file, points at owned */
     size_t n;
+    char *owned;   /* a data file's own copy of s (NUL-terminated), freed by ice_data_file_free;
+                    * NULL in the values a caller passes in */
 } ice_partition_value_t;
 
 /* Appends the partition's path as Iceberg's PartitionSpec.partitionToPath makes it (the folder
@@ -96,7 +98,7 @@ typedef struct {
 /* Fills df from the writer's statistics of a file of this schema: every leaf's metrics keyed
  * by its field id, bounds converted and truncated (strings to 16 bytes as Iceberg's default
  * truncate(16) does; an upper bound that cannot be truncated is dropped). pvals: one value per
- * field of spec (copied by value; strings are not copied). */
+ * field of spec (copied; string values into df's own memory, so pvals need not outlive df). */
 int ice_data_file_from_stats(ice_data_file_t *df, const table_schema_t *schema, const pq_file_stats_t *st,
                              const char *file_path, const ice_partition_spec_t *spec,
                              const ice_partition_value_t *pvals, int32_t sort_order_id, err_t *err);
@@ -170,5 +172,22 @@ int ice_manifest_list_read(const uint8_t *data, size_t len, ice_manifest_file_t 
 /* The table schema as Iceberg JSON ({"type":"struct","schema-id":..,"fields":[...]}) with the
  * field ids of the table's constants. */
 int ice_schema_json(const table_schema_t *schema, int schema_id, buf_t *out);
+
+/* ---- owned partition values ---- */
+
+/* Makes v own its string: s[0..n) copied to v->owned (NUL-terminated) and s pointed at it;
+ * nothing for null and non-string values. 0, or -1 when memory runs out (v unchanged). */
+int ice_partition_value_own(ice_partition_value_t *v);
+
+/* ---- reading a manifest ---- */
+
+/* Reads an Iceberg v1 or v2 data manifest (Avro OCF) and calls cb with every entry's
+ * data_file.file_path (path_len bytes, not NUL-terminated, valid during the call) and status
+ * (0 EXISTING, 1 ADDED, 2 DELETED); cb returns nonzero to stop (then 0 is returned). Fields
+ * found by field id (status 0, data_file 2, file_path 100), else by name. -1 on bad input
+ * (ERR_INVALID, or the Avro reader's code) naming the entry. */
+int ice_manifest_read_paths(const uint8_t *data, size_t len,
+                            int (*cb)(void *ctx, const char *path, size_t path_len, int status), void *ctx,
+                            err_t *err);
 
 #endif

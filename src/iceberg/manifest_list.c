@@ -120,21 +120,10 @@ int ice_manifest_list_write(int64_t snapshot_id, int64_t parent_snapshot_id, int
 
 /* ---- reading ---- */
 
-/* A field by id, else by one of its names; NULL when absent or null. */
-static const avro_value_t *get(const avro_value_t *rec, int32_t id, const char *name, const char *alt)
-{
-    const avro_value_t *v = avro_field_by_id(rec, id);
-    if (!v)
-        v = avro_field(rec, name);
-    if (!v && alt)
-        v = avro_field(rec, alt);
-    return v && v->type != AVRO_NULL ? v : NULL;
-}
-
 static int get_int(const avro_value_t *rec, int32_t id, const char *name, const char *alt, int64_t dflt, int64_t *out,
                    int required, err_t *err)
 {
-    const avro_value_t *v = get(rec, id, name, alt);
+    const avro_value_t *v = avro_field_iceberg(rec, id, name, alt);
     if (!v) {
         if (required)
             return err_set(err, ERR_INVALID, "manifest list: %s is missing", name);
@@ -149,7 +138,7 @@ static int get_int(const avro_value_t *rec, int32_t id, const char *name, const 
 
 static int get_opt_bytes(const avro_value_t *rec, int32_t id, const char *name, int *has, buf_t *out, err_t *err)
 {
-    const avro_value_t *v = get(rec, id, name, NULL);
+    const avro_value_t *v = avro_field_iceberg(rec, id, name, NULL);
     *has = 0;
     if (!v)
         return 0;
@@ -165,7 +154,7 @@ static int read_one(const avro_value_t *rec, ice_manifest_file_t *m, err_t *err)
 {
     if (rec->type != AVRO_RECORD)
         return err_set(err, ERR_INVALID, "manifest list: a datum is a %s, not a record", avro_type_name(rec->type));
-    const avro_value_t *path = get(rec, 500, "manifest_path", NULL);
+    const avro_value_t *path = avro_field_iceberg(rec, 500, "manifest_path", NULL);
     if (!path || path->type != AVRO_STRING)
         return err_set(err, ERR_INVALID, "manifest list: manifest_path is missing");
     m->manifest_path = strndup((const char *)path->bytes.p, path->bytes.n);
@@ -188,7 +177,7 @@ static int read_one(const avro_value_t *rec, ice_manifest_file_t *m, err_t *err)
         return err_prefix(err, "%s", m->manifest_path);
     m->partition_spec_id = (int32_t)spec_id;
     m->content = (int32_t)content;
-    const avro_value_t *parts = get(rec, 507, "partitions", NULL);
+    const avro_value_t *parts = avro_field_iceberg(rec, 507, "partitions", NULL);
     if (parts) {
         if (parts->type != AVRO_ARRAY)
             return err_set(err, ERR_INVALID, "manifest list: %s: partitions is not an array", m->manifest_path);
@@ -201,8 +190,8 @@ static int read_one(const avro_value_t *rec, ice_manifest_file_t *m, err_t *err)
         for (size_t i = 0; i < parts->n; i++) {
             const avro_value_t *p = &parts->items[i];
             ice_field_summary_t *s = &m->partitions[i];
-            const avro_value_t *cn = get(p, 509, "contains_null", NULL);
-            const avro_value_t *cnan = get(p, 518, "contains_nan", NULL);
+            const avro_value_t *cn = avro_field_iceberg(p, 509, "contains_null", NULL);
+            const avro_value_t *cnan = avro_field_iceberg(p, 518, "contains_nan", NULL);
             if (p->type != AVRO_RECORD || !cn || cn->type != AVRO_BOOLEAN || (cnan && cnan->type != AVRO_BOOLEAN))
                 return err_set(err, ERR_INVALID, "manifest list: %s: partition summary %zu is malformed", m->manifest_path, i);
             s->contains_null = (int)cn->l;

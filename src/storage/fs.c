@@ -5,6 +5,7 @@
 #include "storage/storage.h"
 #include "util/file_read.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -304,6 +305,150 @@ static int fs_get(storage_t *s, const char *key, size_t max, buf_t *out, err_t *
     return rc;
 }
 
+/* A name the backend itself leaves behind for a moment: a put's temp file
+ * (".<name>.tmp-<16 hex>") or a ready() probe (".ready-probe-<16 hex>"). */
+static int is_own_temp(const char *name)
+{
+    if (name[0] != '.')
+        return 0;
+    if (!strncmp(name, ".ready-probe-", 13))
+        return 1;
+    size_t n = strlen(name);
+    if (n < 1 + 5 + 16)
+        return 0;
+    const char *t = name + n - 16 - 5;
+    if (memcmp(t, ".tmp-", 5))
+        return 0;
+    return strspn(t + 5, "0123456789abcdef") == 16;
+}
+
+typedef struct {
+    fs_storage_t *fs;
+    const char *prefix; /* the whole prefix: keys must start with it */
+    size_t max_keys, reported;
+    storage_list_cb cb;
+    void *ctx;
+    int stop;
+    char key[FS_KEY_MAX + NAME_MAX + 2];
+} fs_list_t;
+
+/* Lists the folder dfd (taken: closed here) whose key is l->key[0..klen) ("" or ending in
+ * '/'). Symbolic links are never followed: a link inside the root cannot lead the walk out. */
+static int list_dir(fs_list_t *l, int dfd, size_t klen, err_t *err)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        int e = errno;
+        close(dfd);
+        return err_set(err, io_code(e), "storage fs: list %s/%.*s: %s", l->fs->root, (int)klen, l->key, strerror(e));
+    }
+    int rc = 0;
+    size_t plen = strlen(l->prefix);
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(d);
+        if (!de) {
+            if (errno)
+                rc = err_set(err, io_code(errno), "storage fs: list %s/%.*s: %s", l->fs->root, (int)klen, l->key,
+                             strerror(errno));
+            break;
+        }
+        const char *name = de->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..") || is_own_temp(name))
+            continue;
+        size_t nlen = strlen(name);
+        if (klen + nlen + 1 > FS_KEY_MAX) /* no key of ours is that long: not ours */
+            continue;
+        memcpy(l->key + klen, name, nlen + 1);
+        /* below the prefix's folder, only what can still match the prefix */
+        size_t cmp = klen + nlen < plen ? klen + nlen : plen;
+        if (memcmp(l->key, l->prefix, cmp))
+            continue;
+        unsigned char type = de->d_type;
+        if (type == DT_UNKNOWN) {
+            struct stat st;
+            if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW))
+                continue; /* gone meanwhile */
+            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+        }
+        if (type == DT_DIR) {
+            int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) {
+                if (errno == ENOENT)
+                    continue;
+                rc = err_set(err, io_code(errno), "storage fs: open %s/%s: %s", l->fs->root, l->key, strerror(errno));
+                break;
+            }
+            l->key[klen + nlen] = '/';
+            l->key[klen + nlen + 1] = 0;
+            rc = list_dir(l, sub, klen + nlen + 1, err);
+            if (rc || l->stop)
+                break;
+        } else if (type == DT_REG && klen + nlen >= plen) {
+            if (l->cb(l->ctx, l->key) || (l->max_keys && ++l->reported >= l->max_keys)) {
+                l->stop = 1;
+                break;
+            }
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int fs_list(storage_t *s, const char *prefix, size_t max_keys, storage_list_cb cb, void *ctx, err_t *err)
+{
+    fs_storage_t *fs = (fs_storage_t *)s;
+    if (!prefix)
+        prefix = "";
+    size_t plen = strlen(prefix);
+    /* the folder part (up to the last '/') must be a valid key; the rest only filters names */
+    const char *slash = strrchr(prefix, '/');
+    size_t dirlen = slash ? (size_t)(slash - prefix) : 0;
+    if (plen > FS_KEY_MAX)
+        return err_set(err, ERR_INTERNAL, "storage fs: list prefix of %zu bytes, at most %d", plen, FS_KEY_MAX);
+    if (prefix[0] == '/')
+        return err_set(err, ERR_INTERNAL, "storage fs: absolute list prefix \"%s\"", prefix);
+    char dir[FS_KEY_MAX + 1];
+    memcpy(dir, prefix, dirlen);
+    dir[dirlen] = 0;
+    if (dirlen && key_check(dir, err))
+        return err_prefix(err, "list");
+    const char *rest = slash ? slash + 1 : prefix;
+    if (!strcmp(rest, ".") || !strcmp(rest, "..") || strchr(rest, '\\'))
+        return err_set(err, ERR_INTERNAL, "storage fs: list prefix \"%s\" has a \".\" or \"..\" segment", prefix);
+
+    fs_list_t *l = calloc(1, sizeof *l);
+    if (!l)
+        return err_set(err, ERR_NOMEM, "storage fs: out of memory");
+    *l = (fs_list_t){.fs = fs, .prefix = prefix, .max_keys = max_keys, .cb = cb, .ctx = ctx};
+    int dfd = open(fs->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        int e = errno;
+        free(l);
+        return err_set(err, e == ENOENT ? ERR_UNAVAILABLE : ERR_IO, "storage fs: open %s: %s", fs->root,
+                       strerror(e));
+    }
+    if (dirlen) {
+        int sub = openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int e = errno;
+        close(dfd);
+        if (sub < 0) {
+            free(l);
+            if (e == ENOENT || e == ENOTDIR)
+                return 0; /* nothing stored there yet */
+            return err_set(err, io_code(e), "storage fs: open %s/%s: %s", fs->root, dir, strerror(e));
+        }
+        dfd = sub;
+        memcpy(l->key, dir, dirlen);
+        l->key[dirlen] = '/';
+        dirlen++;
+    }
+    l->key[dirlen] = 0;
+    int rc = list_dir(l, dfd, dirlen, err);
+    free(l);
+    return rc;
+}
+
 static void fs_describe(storage_t *s, const char *key, char *out, size_t outlen)
 {
     fs_storage_t *fs = (fs_storage_t *)s;
@@ -327,6 +472,7 @@ static const storage_ops_t fs_ops = {
     .put = fs_put,
     .del = fs_del,
     .get = fs_get,
+    .list = fs_list,
     .ready = fs_ready,
     .describe = fs_describe,
     .destroy = fs_destroy,

@@ -11,6 +11,9 @@
 
 typedef struct storage storage_t;
 
+/* Called by list() with each key found; returns nonzero to stop the listing early. */
+typedef int (*storage_list_cb)(void *ctx, const char *key);
+
 typedef struct {
     /* Stores data under key atomically: a reader sees the whole object or none. */
     int (*put)(storage_t *s, const char *key, const uint8_t *data, size_t len, err_t *err);
@@ -20,6 +23,11 @@ typedef struct {
     /* Appends the whole object to out (Iceberg reads back the metadata it wrote): 0 when read,
      * 1 when there is no such object, -1 on failure or when it holds more than max bytes. */
     int (*get)(storage_t *s, const char *key, size_t max, buf_t *out, err_t *err);
+    /* Calls cb for every key under prefix (a key prefix relative to the root, e.g.
+     * "data/_pending/"; "" = every key), in no particular order; cb returns nonzero to stop
+     * early (list then returns 0). At most max_keys keys are reported (0 = no limit). -1 on
+     * failure. */
+    int (*list)(storage_t *s, const char *prefix, size_t max_keys, storage_list_cb cb, void *ctx, err_t *err);
     /* Is the storage reachable and writable? */
     int (*ready)(storage_t *s, err_t *err);
     /* Human-readable location of a key (for logs), written into out. */
@@ -51,6 +59,10 @@ typedef struct {
 /* Opens without network traffic (ready() checks the bucket). */
 storage_t *storage_s3_open(const storage_s3_options_t *o, err_t *err);
 
+/* Keys asked for per ListObjectsV2 page (1..1000; S3's maximum and the default is 1000). For
+ * tests, which want continuation tokens without thousands of objects; not thread-safe. */
+void storage_s3_set_list_page_size(size_t n);
+
 static inline int storage_put(storage_t *s, const char *key, const uint8_t *d, size_t n, err_t *e)
 {
     return s->ops->put(s, key, d, n, e);
@@ -60,6 +72,11 @@ static inline int storage_ready(storage_t *s, err_t *e) { return s->ops->ready(s
 static inline int storage_get(storage_t *s, const char *key, size_t max, buf_t *out, err_t *e)
 {
     return s->ops->get(s, key, max, out, e);
+}
+static inline int storage_list(storage_t *s, const char *prefix, size_t max_keys, storage_list_cb cb, void *ctx,
+                               err_t *e)
+{
+    return s->ops->list(s, prefix, max_keys, cb, ctx, e);
 }
 static inline void storage_describe(storage_t *s, const char *key, char *out, size_t n)
 {

@@ -454,3 +454,82 @@ def test_pyiceberg_reads_our_manifests(tmp_path):
         assert dict(e.data_file.lower_bounds) == want["lower_bounds"]
         assert dict(e.data_file.upper_bounds) == want["upper_bounds"]
         assert list(e.data_file.split_offsets) == want["split_offsets"]
+
+
+# ---- data file paths read back from manifests (ice_manifest_read_paths) ----
+
+PATHS = ["s3://b/data/f 0 ü.parquet", "s3://b/data/f1.parquet", "file:/tmp/日本/f2.parquet"]
+
+
+def test_paths_of_our_manifests(tmp_path):
+    info = write(tmp_path, "traces", traces_request().SerializeToString())["traces"]
+    got = json.loads(run("read-paths", info["manifest"]))
+    assert sorted(got) == sorted([p, 1] for p in info["files"])
+
+
+@pytest.mark.parametrize("format_version", [1, 2])
+def test_paths_of_pyiceberg_manifests(tmp_path, format_version):
+    from pyiceberg.io.pyarrow import PyArrowFileIO
+    from pyiceberg.manifest import (DataFile, DataFileContent, FileFormat, ManifestEntry, ManifestEntryStatus,
+                                    write_manifest)
+    from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC
+    from pyiceberg.schema import Schema
+    from pyiceberg.typedef import Record
+    from pyiceberg.types import LongType, NestedField, StringType
+
+    schema = Schema(NestedField(1, "a", LongType(), required=False), NestedField(2, "s", StringType(), required=False))
+    path = tmp_path / f"pyiceberg-v{format_version}.avro"
+    statuses = [ManifestEntryStatus.ADDED, ManifestEntryStatus.EXISTING, ManifestEntryStatus.DELETED]
+    seq = 3 if format_version == 2 else None
+    with write_manifest(format_version=format_version, spec=UNPARTITIONED_PARTITION_SPEC, schema=schema,
+                        output_file=PyArrowFileIO().new_output(str(path)), snapshot_id=42,
+                        avro_compression="deflate") as w:
+        for p, st in zip(PATHS, statuses):
+            df = DataFile.from_args(content=DataFileContent.DATA, file_path=p, file_format=FileFormat.PARQUET,
+                                    partition=Record(), record_count=10, file_size_in_bytes=100, column_sizes={},
+                                    value_counts={}, null_value_counts={}, nan_value_counts={}, lower_bounds={},
+                                    upper_bounds={}, split_offsets=[4], sort_order_id=0)
+            w.add_entry(ManifestEntry.from_args(status=st, snapshot_id=42, sequence_number=seq,
+                                                file_sequence_number=seq, data_file=df))
+    with open(path, "rb") as f:
+        assert fastavro.reader(f).metadata["format-version"] == str(format_version)
+    assert json.loads(run("read-paths", path)) == [[p, int(st.value)] for p, st in zip(PATHS, statuses)]
+
+
+def minimal_manifest_schema(ids):
+    """A data manifest schema of just what the reader needs (and a field it skips), with the
+    spec's field ids under other names (ids=True) or the spec's names without ids."""
+    def f(name, typ, fid, other):
+        d = {"name": other if ids else name, "type": typ}
+        if ids:
+            d["field-id"] = fid
+        return d
+    data_file = {"type": "record", "name": "r2", "fields": [
+        f("record_count", "long", 103, "rc"), f("file_path", "string", 100, "fp")]}
+    return {"type": "record", "name": "manifest_entry", "fields": [
+        f("snapshot_id", ["null", "long"], 1, "sid"), f("data_file", data_file, 2, "df"), f("status", "int", 0, "st")]}
+
+
+@pytest.mark.parametrize("ids", [True, False])
+def test_paths_of_fastavro_manifests(tmp_path, ids):
+    schema = minimal_manifest_schema(ids)
+    n = lambda name, other: other if ids else name  # noqa: E731
+    recs = [{n("snapshot_id", "sid"): None, n("status", "st"): i % 3,
+             n("data_file", "df"): {n("record_count", "rc"): i, n("file_path", "fp"): f"{PATHS[i % 3]}.{i}"}}
+            for i in range(2500)]
+    path = tmp_path / "m.avro"
+    with open(path, "wb") as f:
+        fastavro.writer(f, fastavro.parse_schema(schema), recs, codec="deflate", sync_interval=4000)
+    got = json.loads(run("read-paths", path))
+    assert got == [[f"{PATHS[i % 3]}.{i}", i % 3] for i in range(2500)]
+
+
+def test_paths_of_a_bad_manifest_are_an_error(tmp_path):
+    schema = minimal_manifest_schema(False)
+    path = tmp_path / "bad.avro"
+    with open(path, "wb") as f:
+        fastavro.writer(f, fastavro.parse_schema(schema), [{"snapshot_id": 1, "status": 3, "data_file": {
+            "record_count": 1, "file_path": "x"}}])
+    run("read-paths", path, expect_rc=2)
+    info = write(tmp_path, "traces", traces_request().SerializeToString())["traces"]
+    run("read-paths", info["list"], expect_rc=2)  # a manifest list is not a manifest

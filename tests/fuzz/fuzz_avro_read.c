@@ -1,4 +1,5 @@
-/* libFuzzer target: arbitrary bytes into the Avro OCF reader and the manifest list reader.
+/* libFuzzer target: arbitrary bytes into the Avro OCF reader, the manifest list reader and the
+ * manifest path reader.
  * Besides the sanitizers' checks: every failure carries a code and a message, and every datum
  * decoded is a value of its schema's type. */
 #include <stdint.h>
@@ -9,6 +10,17 @@
 #include "iceberg/manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Every status reported is one of 0, 1, 2; every path byte is readable (ASan checks). */
+static int on_path(void *ctx, const char *path, size_t n, int status)
+{
+    unsigned *sum = ctx;
+    for (size_t i = 0; i < n; i++)
+        *sum += (unsigned char)path[i];
+    if (status < 0 || status > 2)
+        abort();
+    return 0;
+}
 
 static void fail(const char *what)
 {
@@ -43,5 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ice_manifest_files_free(m, n);
     else if (err.code == ERR_NONE || !err.msg[0])
         fail("a manifest list error without a code or message");
+    err_clear(&err);
+    unsigned sum = 0;
+    if (ice_manifest_read_paths(data, size, on_path, &sum, &err) && (err.code == ERR_NONE || !err.msg[0]))
+        fail("a manifest error without a code or message");
     return 0;
 }

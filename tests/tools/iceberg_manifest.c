@@ -11,7 +11,9 @@
  *     "list": ..}} on stdout.
  *   iceberg_manifest read-list FILE
  *     reads a manifest list with ice_manifest_list_read and prints its records as a JSON array
- *     (bytes as hex; absent values as null). */
+ *     (bytes as hex; absent values as null).
+ *   iceberg_manifest read-paths FILE
+ *     reads a data manifest with ice_manifest_read_paths and prints [[path, status], ...]. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -70,6 +72,32 @@ static void put_count(buf_t *js, const char *name, int64_t v)
         buf_printf(js, ",\"%s\":null", name);
     else
         buf_printf(js, ",\"%s\":%" PRId64, name, v);
+}
+
+static int on_path(void *ctx, const char *path, size_t n, int status)
+{
+    buf_t *js = ctx;
+    buf_append_str(js, js->len > 1 ? ",[" : "[");
+    json_put_string(js, path, n);
+    buf_printf(js, ",%d]", status);
+    return 0;
+}
+
+static int read_paths(const char *path)
+{
+    buf_t data = {0}, js = {0};
+    read_file(path, &data);
+    err_t err;
+    buf_append_str(&js, "[");
+    if (ice_manifest_read_paths(data.data, data.len, on_path, &js, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 2;
+    }
+    buf_append_str(&js, "]\n");
+    fwrite(js.data, 1, js.len, stdout);
+    buf_free(&js);
+    buf_free(&data);
+    return 0;
 }
 
 static int read_list(const char *path)
@@ -269,10 +297,12 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "read-list") == 0)
         return read_list(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "read-paths") == 0)
+        return read_paths(argv[2]);
     if (argc < 5 || strcmp(argv[1], "write") != 0) {
         fprintf(stderr, "usage: iceberg_manifest write logs|traces|metrics REQ.pb DIR [--spec S] [--snapshot-id N] "
                         "[--sequence-number N] [--parent-list FILE --parent-id N] [--row-group-bytes N] [--page-bytes N]\n"
-                        "       iceberg_manifest read-list FILE\n");
+                        "       iceberg_manifest read-list FILE\n       iceberg_manifest read-paths FILE\n");
         return 1;
     }
     const char *signal = argv[2], *in = argv[3], *dir = argv[4];

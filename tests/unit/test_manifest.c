@@ -242,4 +242,70 @@ TEST(manifest_roundtrip)
     buf_free(&list);
 }
 
-RUN_TESTS(T(transforms), T(spec_parse), T(partition_path), T(string_bounds), T(manifest_roundtrip))
+typedef struct {
+    char paths[4][64];
+    int status[4];
+    int n, stop_after;
+} paths_t;
+
+static int on_path(void *ctx, const char *path, size_t n, int status)
+{
+    paths_t *p = ctx;
+    if (p->n < 4 && n < sizeof p->paths[0]) {
+        memcpy(p->paths[p->n], path, n);
+        p->paths[p->n][n] = 0;
+        p->status[p->n] = status;
+    }
+    p->n++;
+    return p->stop_after && p->n >= p->stop_after;
+}
+
+TEST(manifest_paths_read_back)
+{
+    ice_partition_spec_t spec;
+    err_t err;
+    err_clear(&err);
+    CHECK(ice_partition_spec_parse("day(Timestamp)", &table_logs, &spec, &err) == 0);
+    pq_file_stats_t st = {.num_rows = 3, .file_bytes = 99, .ncols = table_logs.nleaves};
+    ice_partition_value_t pv = {.l = 19787};
+    const char *uris[3] = {"s3://b/t/data/a.parquet", "s3://b/t/data/b ü.parquet", "file:/c.parquet"};
+    ice_data_file_t df[3];
+    for (int i = 0; i < 3; i++)
+        CHECK(ice_data_file_from_stats(&df[i], &table_logs, &st, uris[i], &spec, &pv, 0, &err) == 0);
+    ice_manifest_opts_t o = {.snapshot_id = 5, .schema_json = "{}", .spec = &spec, .manifest_path = "s3://b/m.avro"};
+    buf_t man = {0}, list = {0};
+    ice_manifest_file_t mf;
+    CHECK(ice_manifest_write(&o, df, 3, &man, &mf, &err) == 0);
+    paths_t p = {0};
+    CHECK_EQ_INT(ice_manifest_read_paths(man.data, man.len, on_path, &p, &err), 0);
+    CHECK_EQ_INT(p.n, 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_STR(p.paths[i], uris[i]);
+        CHECK_EQ_INT(p.status[i], 1);
+    }
+    /* the callback stops it */
+    memset(&p, 0, sizeof p);
+    p.stop_after = 2;
+    CHECK_EQ_INT(ice_manifest_read_paths(man.data, man.len, on_path, &p, &err), 0);
+    CHECK_EQ_INT(p.n, 2);
+    /* a manifest list is not a manifest; a cut manifest and garbage are errors */
+    CHECK(ice_manifest_list_write(5, -1, 1, &mf, 1, &list, &err) == 0);
+    memset(&p, 0, sizeof p);
+    err_clear(&err);
+    CHECK_EQ_INT(ice_manifest_read_paths(list.data, list.len, on_path, &p, &err), -1);
+    CHECK(p.n == 0 && err.code == ERR_INVALID && strstr(err.msg, "entry 0"));
+    err_clear(&err);
+    CHECK_EQ_INT(ice_manifest_read_paths(man.data, man.len - 5, on_path, &p, &err), -1);
+    CHECK(err.msg[0]);
+    err_clear(&err);
+    CHECK_EQ_INT(ice_manifest_read_paths((const uint8_t *)"garbage", 7, on_path, &p, &err), -1);
+    CHECK(err.msg[0]);
+    buf_free(&man);
+    buf_free(&list);
+    ice_manifest_file_free(&mf);
+    for (int i = 0; i < 3; i++)
+        ice_data_file_free(&df[i]);
+}
+
+RUN_TESTS(T(transforms), T(spec_parse), T(partition_path), T(string_bounds), T(manifest_roundtrip),
+          T(manifest_paths_read_back))

@@ -337,6 +337,91 @@ TEST(get_reads_back_exactly_and_bounded)
     storage_destroy(s);
 }
 
+/* Collects listed keys (sorted afterwards), stopping after stop_after when set. */
+typedef struct {
+    char keys[64][128];
+    size_t n, stop_after;
+} listed_t;
+
+static int collect(void *ctx, const char *key)
+{
+    listed_t *l = ctx;
+    if (l->n < 64)
+        snprintf(l->keys[l->n++], sizeof l->keys[0], "%s", key);
+    return l->stop_after && l->n >= l->stop_after;
+}
+
+static int cmp_key(const void *a, const void *b) { return strcmp(a, b); }
+
+static void sort_listed(listed_t *l) { qsort(l->keys, l->n, sizeof l->keys[0], cmp_key); }
+
+TEST(list_walks_the_prefix_recursively)
+{
+    err_t err;
+    err_clear(&err);
+    const char *dir = fresh_dir("list");
+    storage_t *s = storage_fs_open(dir, &err);
+    CHECK(s);
+    const char *keys[] = {"data/_pending/a.json", "data/_pending/sub/b c ü.json", "data/_pending/sub/deep/c",
+                          "data/_pendingx/no", "data/other", "top"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        CHECK_EQ_INT(storage_put(s, keys[i], (const uint8_t *)"x", 1, &err), 0);
+    /* what a put in progress and a ready() probe leave for a moment, a symbolic link, an empty folder */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/data/_pending/.a.json.tmp-0123456789abcdef", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/data/_pending/.ready-probe-0123456789abcdef", dir);
+    CHECK((f = fopen(path, "w")) != NULL);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/data/_pending/link", dir);
+    CHECK_EQ_INT(symlink("/etc", path), 0);
+    snprintf(path, sizeof path, "%s/data/_pending/empty", dir);
+    CHECK_EQ_INT(mkdir(path, 0755), 0);
+
+    listed_t l = {0};
+    CHECK_EQ_INT(storage_list(s, "data/_pending/", 0, collect, &l, &err), 0);
+    sort_listed(&l);
+    CHECK_EQ_INT(l.n, 3);
+    CHECK_EQ_STR(l.keys[0], "data/_pending/a.json");
+    CHECK_EQ_STR(l.keys[1], "data/_pending/sub/b c ü.json");
+    CHECK_EQ_STR(l.keys[2], "data/_pending/sub/deep/c");
+
+    /* a prefix that is not a folder filters names */
+    memset(&l, 0, sizeof l);
+    CHECK_EQ_INT(storage_list(s, "data/_pending", 0, collect, &l, &err), 0);
+    CHECK_EQ_INT(l.n, 4);
+    memset(&l, 0, sizeof l);
+    CHECK_EQ_INT(storage_list(s, "", 0, collect, &l, &err), 0);
+    CHECK_EQ_INT(l.n, 6);
+
+    /* max_keys and a callback that stops */
+    memset(&l, 0, sizeof l);
+    CHECK_EQ_INT(storage_list(s, "", 2, collect, &l, &err), 0);
+    CHECK_EQ_INT(l.n, 2);
+    memset(&l, 0, sizeof l);
+    l.stop_after = 1;
+    CHECK_EQ_INT(storage_list(s, "data/", 0, collect, &l, &err), 0);
+    CHECK_EQ_INT(l.n, 1);
+
+    /* nothing stored under a prefix yet: an empty listing */
+    memset(&l, 0, sizeof l);
+    CHECK_EQ_INT(storage_list(s, "nothing/here/", 0, collect, &l, &err), 0);
+    CHECK_EQ_INT(storage_list(s, "top/", 0, collect, &l, &err), 0);
+    CHECK_EQ_INT(l.n, 0);
+
+    /* no prefix leads out of the root */
+    const char *bad[] = {"../", "data/../../", "data/..", "/etc/", "data//", "./data/", "a\\b/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err_clear(&err);
+        CHECK_EQ_INT(storage_list(s, bad[i], 0, collect, &l, &err), -1);
+        CHECK(err.msg[0]);
+    }
+    CHECK_EQ_INT(l.n, 0);
+    storage_destroy(s);
+}
+
 /* Runs before main (RUN_TESTS defines main): one scratch folder for all tests, removed at exit. */
 __attribute__((constructor)) static void setup(void)
 {
@@ -351,4 +436,5 @@ __attribute__((constructor)) static void setup(void)
 
 RUN_TESTS(T(open_creates_missing_root), T(describe_is_absolute), T(put_nested_exact_content),
           T(bad_keys_rejected), T(put_fails_cleanly_when_a_folder_is_a_file), T(ready_fails_when_root_missing),
-          T(ready_fails_when_root_unusable), T(ready_leaves_nothing), T(get_reads_back_exactly_and_bounded))
+          T(ready_fails_when_root_unusable), T(ready_leaves_nothing), T(get_reads_back_exactly_and_bounded),
+          T(list_walks_the_prefix_recursively))
