@@ -52,6 +52,9 @@ struct ice_table {
     entry_t *pending;
     size_t npending, cap;
     int64_t retry_at_ms, retry_gap_ms;
+    pthread_mutex_t staged_mu; /* staged files: stored, waiting for the next commit */
+    entry_t *staged;
+    size_t nstaged, staged_cap;
     int no_probe;        /* the timer found no such table: it is created on first use */
     int64_t probe_at_ms; /* the timer's next look for an existing table while not opened */
 };
@@ -265,6 +268,7 @@ ice_committer_t *ice_committer_open(const config_t *cfg, aws_cred_provider_t *cr
         c->tables[i].c = c;
         c->tables[i].schema = tables_all[i];
         pthread_mutex_init(&c->tables[i].mu, NULL);
+        pthread_mutex_init(&c->tables[i].staged_mu, NULL);
     }
     if (rest_ns_from_dotted(&c->ns, cfg->iceberg_namespace, err))
         goto fail;
@@ -296,8 +300,12 @@ void ice_committer_close(ice_committer_t *c)
     for (int i = 0; i < TABLE_COUNT; i++) {
         ice_table_t *t = &c->tables[i];
         pthread_mutex_lock(&t->mu);
-        if (t->opened && t->npending)
-            commit_locked(t, NULL, 0);
+        if (t->opened && (t->npending || t->nstaged)) {
+            commit_locked(t, t->staged, t->nstaged);
+            free(t->staged);
+            t->staged = NULL;
+            t->nstaged = 0;
+        }
         if (t->npending)
             log_msg(LOG_WARN,
                     "Iceberg table '%s': %zu data file(s) still not committed at exit; their pending records "
@@ -311,6 +319,7 @@ void ice_committer_close(ice_committer_t *c)
         buf_free(&t->schema_json);
         pthread_mutex_unlock(&t->mu);
         pthread_mutex_destroy(&t->mu);
+        pthread_mutex_destroy(&t->staged_mu);
     }
     rest_catalog_close(c->cat);
     free(c);
@@ -828,34 +837,48 @@ static int commit_locked(ice_table_t *t, entry_t *fresh, size_t nfresh)
     return done ? 0 : 1;
 }
 
+void ice_committer_stage(ice_committer_t *c, ice_new_file_t *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ice_table_t *t = files[i].table;
+        pthread_mutex_lock(&t->staged_mu);
+        if (t->nstaged == t->staged_cap) {
+            size_t ncap = t->staged_cap ? t->staged_cap * 2 : 16;
+            entry_t *p = realloc(t->staged, ncap * sizeof *p);
+            if (!p) {
+                pthread_mutex_unlock(&t->staged_mu);
+                log_msg(LOG_ERROR, "Iceberg table '%s': out of memory; %s stays uncommitted", t->schema->name,
+                        files[i].df.file_path);
+                ice_data_file_free(&files[i].df);
+                continue;
+            }
+            t->staged = p;
+            t->staged_cap = ncap;
+        }
+        entry_t *e = &t->staged[t->nstaged++];
+        memset(e, 0, sizeof *e);
+        e->df = files[i].df;
+        pthread_mutex_unlock(&t->staged_mu);
+    }
+    (void)c;
+}
+
 int ice_committer_commit(ice_committer_t *c, ice_new_file_t *files, size_t n)
 {
+    ice_committer_stage(c, files, n);
     int rc = 0;
     for (int ti = 0; ti < TABLE_COUNT; ti++) {
         ice_table_t *t = &c->tables[ti];
-        size_t cnt = 0;
-        for (size_t i = 0; i < n; i++)
-            cnt += files[i].table == t;
-        if (!cnt)
-            continue;
-        entry_t *fresh = calloc(cnt, sizeof *fresh);
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (files[i].table != t)
-                continue;
-            if (fresh)
-                fresh[k++].df = files[i].df;
-            else
-                ice_data_file_free(&files[i].df);
-        }
-        if (!fresh) {
-            log_msg(LOG_ERROR, "Iceberg table '%s': out of memory committing %zu file(s); they stay uncommitted",
-                    t->schema->name, cnt);
-            rc = 1;
-            continue;
-        }
         pthread_mutex_lock(&t->mu);
-        if (commit_locked(t, fresh, k))
+        /* whatever is staged now goes into this snapshot, other threads' files too: the
+         * commits of a table are one at a time, so they group themselves under load */
+        pthread_mutex_lock(&t->staged_mu);
+        entry_t *fresh = t->staged;
+        size_t k = t->nstaged;
+        t->staged = NULL;
+        t->nstaged = t->staged_cap = 0;
+        pthread_mutex_unlock(&t->staged_mu);
+        if (k && commit_locked(t, fresh, k))
             rc = 1;
         pthread_mutex_unlock(&t->mu);
         free(fresh);

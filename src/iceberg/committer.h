@@ -63,8 +63,11 @@ typedef struct {
 /* Fills f for the file stored at target t, from the writer's statistics. */
 int ice_target_file(const ice_target_t *t, const pq_file_stats_t *st, ice_new_file_t *f, err_t *err);
 
-/* Commits files[0..n) (any tables: one snapshot per table) together with the table's pending
- * files, and takes ownership of every df. 0 when all were committed; 1 when some are pending
+/* Adds files[0..n) (stored, any tables) to what the next commit takes; owns every df after. */
+void ice_committer_stage(ice_committer_t *c, ice_new_file_t *files, size_t n);
+
+/* Stages files[0..n) (n may be 0), then commits everything staged, one snapshot per table,
+ * together with the table's pending files. 0 when all were committed; 1 when some are pending
  * (warned in the log). */
 int ice_committer_commit(ice_committer_t *c, ice_new_file_t *files, size_t n);
 

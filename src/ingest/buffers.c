@@ -295,6 +295,7 @@ static void write_list(buffers_t *b, part_t *list)
         part_write(b, list);
         list = next;
     }
+    flush_commit(b->cfg.flusher);
 }
 
 /* --- adding rows ----------------------------------------------------------------------------- */

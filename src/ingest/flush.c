@@ -221,7 +221,9 @@ static int write_all(flusher_t *f, table_batch_t *const *batches, int n, const c
         atomic_fetch_add_explicit(&f->bytes, w.bytes, memory_order_relaxed);
         /* the files are durable: a commit that fails leaves them pending, never lost, so the
          * request has succeeded either way (warn and succeed) */
-        if (f->iceberg && w.n)
+        if (f->iceberg && w.n && id)
+            ice_committer_stage(f->iceberg, w.ice, w.n); /* flush_commit follows */
+        else if (f->iceberg && w.n)
             ice_committer_commit(f->iceberg, w.ice, w.n);
     }
     free(w.files);
@@ -238,4 +240,10 @@ int flush_write(flusher_t *f, table_batch_t *const *batches, int n, err_t *err)
 int flush_write_id(flusher_t *f, table_batch_t *batch, const char *id, err_t *err)
 {
     return write_all(f, &batch, 1, id, err);
+}
+
+void flush_commit(flusher_t *f)
+{
+    if (f->iceberg)
+        ice_committer_commit(f->iceberg, NULL, 0);
 }

@@ -40,4 +40,9 @@ int flush_write(flusher_t *f, table_batch_t *const *batches, int n, err_t *err);
  * is in storage once, never twice. */
 int flush_write_id(flusher_t *f, table_batch_t *batch, const char *id, err_t *err);
 
+/* Iceberg mode: flush_write commits its files at once; flush_write_id only stages them, and
+ * this commits what is staged (after a set of buffers was written: one snapshot per table for
+ * all of them). No-op for plain Parquet. */
+void flush_commit(flusher_t *f);
+
 #endif

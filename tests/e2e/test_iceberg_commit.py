@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FAST_FLUSH, clean_env, run_bin
 from otlp_values import (BASE_NS, TABLES, assert_rows_equal, build_logs_request, build_metrics_request,
-                         build_traces_request, merge_expected, rows_of_arrow)
+                         build_traces_request, merge_expected, rows_of_arrow, signal_of)
 
 DAY_NS = 86400 * 10**9
 UUID7 = r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -58,7 +58,7 @@ def shifted_logs(n, seed, days):
 def write_inputs(tmp_path, name, reqs):
     paths = []
     for i, r in enumerate(reqs):
-        p = tmp_path / f"{name}-{i}.pb"
+        p = tmp_path / f"{name}-{i}-{signal_of(r)}.pb"
         p.write_bytes(r.SerializeToString())
         paths.append(str(p))
     return paths
@@ -130,6 +130,8 @@ def check_file_stats(t, entries, table):
                 counts[path] = counts.get(path, 0) + col.num_values
                 nulls[path] = nulls.get(path, 0) + (col.statistics.null_count if col.statistics else 0)
                 sizes[path] = sizes.get(path, 0) + col.total_compressed_size
+        for k in ("value_counts", "null_value_counts", "column_sizes"):
+            df[k] = dict(df[k])
         ts_id = schema.find_field("Timestamp").field_id
         assert df["value_counts"][ts_id] == md.num_rows
         assert df["null_value_counts"][ts_id] == 0
@@ -202,6 +204,15 @@ def test_one_day_filter_plans_only_that_days_files(iceberg_rest, tmp_path):
     assert_rows_equal(scan_rows(cat, ns, "logs", f), exp, "logs", " (one day)")
 
 
+def snapshot_count(cat, ns, table="logs"):
+    """Snapshots of the table; 0 while it does not exist yet."""
+    from pyiceberg.exceptions import NoSuchTableError
+    try:
+        return len(cat.load_table(f"{ns}.{table}").metadata.snapshots)
+    except NoSuchTableError:
+        return 0
+
+
 def test_server_commits_each_flush(iceberg_rest, start_server):
     import random
     fx, ns = iceberg_rest, fresh_ns()
@@ -213,12 +224,9 @@ def test_server_commits_each_flush(iceberg_rest, start_server):
         assert s.post("/v1/logs", req.SerializeToString()).status == 200
         sent.append(req)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            t = cat.load_table(f"{ns}.logs")
-            if len(t.metadata.snapshots) == k + 1:
-                break
+        while time.monotonic() < deadline and snapshot_count(cat, ns) != k + 1:
             time.sleep(0.2)
-        assert len(cat.load_table(f"{ns}.logs").metadata.snapshots) == k + 1, s.output()[-3000:]
+        assert snapshot_count(cat, ns) == k + 1, s.output()[-3000:]
     tr = build_traces_request(30, random.Random(5))
     assert s.post("/v1/traces", tr.SerializeToString()).status == 200
     assert s.stop() == 0, s.output()[-3000:]

@@ -15,7 +15,8 @@ import pytest
 
 from catalog_proxy import CatalogProxy
 from otlp_values import assert_rows_equal, merge_expected
-from test_iceberg_commit import assert_table_consistent, catalog, fresh_ns, iceberg_env, scan_rows, shifted_logs
+from test_iceberg_commit import (assert_table_consistent, catalog, fresh_ns, iceberg_env, scan_rows, shifted_logs,
+                                 snapshot_count as snapshots)
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 
@@ -34,13 +35,6 @@ def wait_until(pred, timeout=60, step=0.2):
             return v
         time.sleep(step)
     return pred()
-
-
-def snapshots(cat, ns, table="logs"):
-    try:
-        return len(cat.load_table(f"{ns}.{table}").metadata.snapshots)
-    except Exception:
-        return 0
 
 
 def pending_records(cat, ns, table="logs"):
