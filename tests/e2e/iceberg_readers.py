@@ -12,6 +12,10 @@ What works where (DuckDB 1.5.5, fixture iceberg-open-api 1.10.1):
   so the default vended_credentials mode fails ("No region was provided via the vended
   credentials"; with a region it would go to s3.amazonaws.com). iceberg_scan works with the secret.
 - DuckDB's TIMESTAMPTZ to Python needs pytz: rows are fetched as Arrow instead (duckdb_rows).
+
+File statistics (file_stats_mismatches) compare inspect.files with the Parquet footers; pyiceberg
+(like Java) writes no bounds for leaves inside maps and lists, so require_all=True is stricter
+than pyiceberg itself is for such tables.
 """
 
 import datetime
@@ -173,3 +177,140 @@ def same_file(a, b):
                 return p[len(pre):]
         return p
     return norm(a) == norm(b)
+
+
+# ------------------------------------------------------------------------------ file statistics
+
+def open_data_file(fx, path):
+    """A pyarrow.parquet.ParquetFile of a data file of fixture fx's warehouse (file: or s3://)."""
+    import pyarrow.parquet as pq
+    if path.startswith("s3://"):
+        return pq.ParquetFile(fx.s3.pyarrow_fs().open_input_file(path[len("s3://"):]))
+    for pre in ("file://", "file:"):
+        if path.startswith(pre):
+            path = path[len(pre):]
+            break
+    return pq.ParquetFile(path)
+
+
+def data_file_size(fx, path):
+    if path.startswith("s3://"):
+        return fx.s3.pyarrow_fs().get_file_info(path[len("s3://"):]).size
+    for pre in ("file://", "file:"):
+        if path.startswith(pre):
+            path = path[len(pre):]
+            break
+    return os.path.getsize(path)
+
+
+def leaf_field_ids(arrow_schema):
+    """The Iceberg field id (PARQUET:field_id) of every leaf column, in column-chunk order
+    (None where a leaf has no id)."""
+    import pyarrow as pa
+
+    def fid(field):
+        md = field.metadata or {}
+        v = md.get(b"PARQUET:field_id")
+        return int(v) if v is not None else None
+
+    out = []
+
+    def walk(field):
+        t = field.type
+        if pa.types.is_struct(t):
+            for i in range(t.num_fields):
+                walk(t.field(i))
+        elif pa.types.is_map(t):
+            walk(t.key_field)
+            walk(t.item_field)
+        elif pa.types.is_list(t) or pa.types.is_large_list(t):
+            walk(t.value_field)
+        else:
+            out.append(fid(field))
+
+    for f in arrow_schema:
+        walk(f)
+    return out
+
+
+def footer_stats(pf):
+    """{field id: {"values", "nulls", "min", "max", "size"}} of a ParquetFile's leaf columns, summed
+    over row groups (value counts include nulls, size is the compressed size of the column chunks;
+    min/max None where no row group has statistics)."""
+    md = pf.metadata
+    ids = leaf_field_ids(pf.schema_arrow)
+    out = {}
+    for rg in range(md.num_row_groups):
+        g = md.row_group(rg)
+        for c in range(g.num_columns):
+            col = g.column(c)
+            st = col.statistics
+            o = out.setdefault(ids[c], {"values": 0, "nulls": 0, "min": None, "max": None, "size": 0})
+            o["values"] += col.num_values
+            o["size"] += col.total_compressed_size
+            if st is not None and st.has_null_count:
+                o["nulls"] += st.null_count
+            if st is not None and st.has_min_max:
+                o["min"] = st.min if o["min"] is None else min(o["min"], st.min)
+                o["max"] = st.max if o["max"] is None else max(o["max"], st.max)
+    return out
+
+
+def file_stats_mismatches(fx, table, require_all=False, files=None):
+    """Compares every data file's manifest entry (inspect.files) with the file itself: record
+    count, file size, per leaf column (by field id, nested ones included) value counts, null
+    counts, column sizes (compressed chunk bytes), and that the lower/upper bounds (decoded from
+    their single-value binary form with the schema's type) enclose the footer's min/max (bounds may
+    be truncated: lower <= min, upper >= max). require_all: a leaf column without a value count,
+    null count or column size, or with footer min/max but no bounds, is a problem too. Returns a
+    list of messages, empty when everything matches. files: the entries to check (default
+    table.inspect.files().to_pylist())."""
+    from pyiceberg.conversions import from_bytes
+    schema = table.schema()
+    problems = []
+    for f in (files if files is not None else table.inspect.files().to_pylist()):
+        path = f["file_path"]
+        pf = open_data_file(fx, path)
+        if f["record_count"] != pf.metadata.num_rows:
+            problems.append(f"{path}: record_count {f['record_count']} vs {pf.metadata.num_rows} rows")
+        size = data_file_size(fx, path)
+        if f["file_size_in_bytes"] != size:
+            problems.append(f"{path}: file_size_in_bytes {f['file_size_in_bytes']} vs {size}")
+        stats = footer_stats(pf)
+        for key, want in (("value_counts", "values"), ("null_value_counts", "nulls"), ("column_sizes", "size")):
+            got = dict(f[key] or [])
+            for fid, st in stats.items():
+                if fid not in got:
+                    if require_all:
+                        problems.append(f"{path}: no {key} for field {fid}")
+                elif got[fid] != st[want]:
+                    problems.append(f"{path}: {key}[{fid}] {got[fid]} vs {st[want]} in the footer")
+        lowers, uppers = dict(f["lower_bounds"] or []), dict(f["upper_bounds"] or [])
+        for fid, st in stats.items():
+            if st["min"] is None:
+                continue
+            if fid not in lowers or fid not in uppers:
+                if require_all:
+                    problems.append(f"{path}: no lower/upper bound for field {fid}")
+                continue
+            typ = schema.find_type(fid)
+            lo, hi = from_bytes(typ, lowers[fid]), from_bytes(typ, uppers[fid])
+            mn, mx = _as_iceberg_value(typ, st["min"]), _as_iceberg_value(typ, st["max"])
+            if lo > mn:
+                problems.append(f"{path}: field {fid} lower bound {lo!r} > min {mn!r}")
+            if hi < mx:
+                problems.append(f"{path}: field {fid} upper bound {hi!r} < max {mx!r}")
+    return problems
+
+
+def _as_iceberg_value(typ, v):
+    """A footer min/max (pyarrow's Python value) as pyiceberg's from_bytes gives it: timestamps as
+    microseconds, dates as days, binary as bytes."""
+    from pyiceberg.types import DateType, TimestampType, TimestamptzType
+    if isinstance(typ, (TimestampType, TimestamptzType)) and isinstance(v, datetime.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=UTC)
+        return (v - datetime.datetime(1970, 1, 1, tzinfo=UTC)) // datetime.timedelta(microseconds=1)
+    if isinstance(typ, DateType) and isinstance(v, datetime.date):
+        return (v - datetime.date(1970, 1, 1)).days
+    return v

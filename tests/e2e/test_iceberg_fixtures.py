@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from iceberg_readers import (UTC, day_filter, duckdb_attach, duckdb_connect, duckdb_planned_files, duckdb_rows,
-                             duckdb_scan_sql, pyiceberg_catalog, pyiceberg_planned_files, pyiceberg_rows, same_file,
-                             snapshot_history)
+                             duckdb_scan_sql, file_stats_mismatches, pyiceberg_catalog, pyiceberg_planned_files,
+                             pyiceberg_rows, same_file, snapshot_history)
 
 DAYS = [datetime.date(2026, 3, 1), datetime.date(2026, 3, 2), datetime.date(2026, 3, 4)]
 
@@ -111,6 +111,7 @@ def test_inspect_files_and_manifests(appended):
     for f in files:
         assert f["file_path"].startswith(table.location())
         assert dict(f["null_value_counts"])[2] == 1 and dict(f["value_counts"])[1] == 5  # maps: [(id, n)]
+    assert file_stats_mismatches(fx, table, require_all=True) == []
     manifests = table.inspect.manifests().to_pylist()
     assert len(manifests) == 3
     assert sum(m["added_data_files_count"] + m["existing_data_files_count"] for m in manifests) == 3
@@ -152,3 +153,19 @@ def test_where_the_files_are_and_what_load_table_vends(appended):
     data = sorted(k for k in keys if k.endswith(".parquet"))
     assert data == sorted(f["file_path"][len(prefix):] for f in table.inspect.files().to_pylist())
     assert body["metadata-location"][len(prefix):] in keys
+
+
+def test_file_stats_check_finds_a_lie(appended):
+    """file_stats_mismatches is not vacuous: manifest entries whose counts, sizes and bounds
+    disagree with the file are reported."""
+    fx, table, ns, name, sent = appended
+    files = table.inspect.files().to_pylist()
+    r = files[0]
+    r["record_count"] += 1
+    r["file_size_in_bytes"] -= 1
+    r["null_value_counts"] = [(k, v + 1) for k, v in r["null_value_counts"]]
+    r["column_sizes"] = [(k, v * 2) for k, v in r["column_sizes"]]
+    r["lower_bounds"] = [(k, b"~" if k == 2 else v) for k, v in r["lower_bounds"]]
+    problems = file_stats_mismatches(fx, table, files=files)
+    for what in ("record_count", "file_size_in_bytes", "null_value_counts[2]", "column_sizes[1]", "field 2 lower bound"):
+        assert any(what in p for p in problems), (what, problems)
