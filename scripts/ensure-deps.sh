@@ -70,7 +70,8 @@ versitygw_ensure() {
 }
 
 # Apache Iceberg's REST catalog fixture (RESTCatalogServer, a self-contained jar) for the
-# Iceberg end-to-end tests; Java 17 runs it. Fetched once with Maven.
+# Iceberg end-to-end tests; Java 17 runs it. Fetched once with Maven. The jar bundles iceberg-aws
+# (S3FileIO) and the AWS SDK v2, so the same jar serves a warehouse on versitygw (conftest.py).
 iceberg_rest_version=1.10.1
 iceberg_rest_ensure() {
   local dir="$cache/jars" jar="$cache/jars/iceberg-open-api-$iceberg_rest_version.jar"

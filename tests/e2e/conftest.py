@@ -408,27 +408,55 @@ ICEBERG_REST_JAR = os.environ.get("ICEBERG_REST_JAR", os.path.join(CACHE, "jars"
 
 class IcebergRestFixture:
     """Apache Iceberg's REST catalog fixture (org.apache.iceberg.rest.RESTCatalogServer) on a
-    free loopback port, its warehouse a local file: folder and its JDBC catalog a SQLite file.
-    RESTCatalogServer reads CATALOG_* variables (CATALOG_FOO__BAR_BAZ -> foo-bar.baz)."""
+    free loopback port, its JDBC catalog a SQLite file under root.
+    RESTCatalogServer reads CATALOG_* variables (CATALOG_FOO__BAR_BAZ -> foo-bar.baz) as the
+    properties of its backend catalog (and answers every LoadTableResponse with them when
+    include-credentials is true, see below).
 
-    def __init__(self, root):
+    IcebergRestFixture(root): the warehouse is the local folder root/warehouse (`file:/...`).
+    IcebergRestFixture(root, s3=gateway): the warehouse is s3://<gateway.bucket>/<prefix> on a
+    running S3Gateway (versitygw), written by the fixture's S3FileIO (iceberg-aws and the AWS SDK
+    are bundled in the iceberg-open-api jar) with path-style requests to gateway.endpoint.
+    vend_credentials=True (only with s3) sets include-credentials: every loadTable/createTable/
+    commit answer then carries `config` {s3.access-key-id, s3.secret-access-key} (the fixture
+    vends keys, never the endpoint, region or path style); False: `config` is empty.
+    extra_env: more CATALOG_* (or JVM) variables."""
+
+    def __init__(self, root, s3=None, prefix="warehouse", vend_credentials=False, extra_env=None):
         self.root = str(root)
-        os.makedirs(os.path.join(self.root, "warehouse"), exist_ok=True)
+        self.s3 = s3
         self.port = free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
-        self.warehouse = "file:" + os.path.join(self.root, "warehouse")
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CATALOG_", "AWS_"))}
+        if s3 is None:
+            os.makedirs(os.path.join(self.root, "warehouse"), exist_ok=True)
+            self.warehouse = "file:" + os.path.join(self.root, "warehouse")
+        else:
+            self.warehouse = f"s3://{s3.bucket}/{prefix}"
+            env.update(CATALOG_IO__IMPL="org.apache.iceberg.aws.s3.S3FileIO",
+                       CATALOG_S3_ENDPOINT=s3.endpoint,
+                       CATALOG_S3_PATH__STYLE__ACCESS="true",
+                       CATALOG_CLIENT_REGION=s3.region,
+                       # the AWS SDK's own chain (environment variables) for the fixture's S3FileIO
+                       AWS_ACCESS_KEY_ID=s3.access_key, AWS_SECRET_ACCESS_KEY=s3.secret_key,
+                       AWS_REGION=s3.region, AWS_EC2_METADATA_DISABLED="true")
+            if vend_credentials:
+                env.update(CATALOG_INCLUDE__CREDENTIALS="true",
+                           CATALOG_S3_ACCESS__KEY__ID=s3.access_key,
+                           CATALOG_S3_SECRET__ACCESS__KEY=s3.secret_key)
         env.update(CATALOG_REST_PORT=str(self.port), CATALOG_WAREHOUSE=self.warehouse,
                    CATALOG_URI="jdbc:sqlite:file:" + os.path.join(self.root, "catalog.db"))
+        env.update({k: str(v) for k, v in (extra_env or {}).items()})
         if not os.path.exists(ICEBERG_REST_JAR):
             raise RuntimeError(f"{ICEBERG_REST_JAR} is missing: run scripts/ensure-deps.sh test")
+        os.makedirs(self.root, exist_ok=True)
         self.log = open(os.path.join(self.root, "fixture.log"), "wb")
         self.proc = subprocess.Popen(["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-jar", ICEBERG_REST_JAR],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("the Iceberg REST fixture exited:\n" + open(self.log.name).read()[-4000:])
+                raise RuntimeError("the Iceberg REST fixture exited:\n" + self.output()[-4000:])
             try:
                 with urllib.request.urlopen(self.uri + "/v1/config", timeout=2) as r:
                     if r.status == 200:
@@ -438,6 +466,24 @@ class IcebergRestFixture:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError("the Iceberg REST fixture did not answer /v1/config within 120 s")
+
+    def output(self):
+        with open(self.log.name, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def client_properties(self):
+        """The properties a client (pyiceberg's load_catalog, our writer's FileIO) needs for this
+        warehouse's files: for S3 the gateway's endpoint, keys, region and path style."""
+        if self.s3 is None:
+            return {}
+        return {"s3.endpoint": self.s3.endpoint, "s3.access-key-id": self.s3.access_key,
+                "s3.secret-access-key": self.s3.secret_key, "s3.region": self.s3.region,
+                "s3.path-style-access": "true"}
+
+    def catalog(self, name="fixture", **props):
+        """A pyiceberg RestCatalog on this fixture (see iceberg_readers.pyiceberg_catalog)."""
+        from iceberg_readers import pyiceberg_catalog
+        return pyiceberg_catalog(self, name=name, **props)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -452,7 +498,27 @@ class IcebergRestFixture:
 
 @pytest.fixture(scope="session")
 def iceberg_rest(tmp_path_factory):
-    """One Iceberg REST fixture per session (the JVM takes a while); tests use their own namespace."""
+    """One Iceberg REST fixture per session (the JVM takes a while), its warehouse a local
+    file: folder; tests use their own namespace."""
     f = IcebergRestFixture(tmp_path_factory.mktemp("iceberg-rest"))
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="session")
+def iceberg_s3_gateway(tmp_path_factory):
+    """A versitygw for the whole session (bucket `iceberg-bucket`), the storage of iceberg_rest_s3;
+    tests that take storage away use their own s3_gateway instead."""
+    gw = S3Gateway(tmp_path_factory.mktemp("iceberg-s3"), bucket="iceberg-bucket")
+    gw.start()
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture(scope="session")
+def iceberg_rest_s3(tmp_path_factory, iceberg_s3_gateway):
+    """One Iceberg REST fixture per session with its warehouse s3://iceberg-bucket/warehouse on
+    iceberg_s3_gateway, vending the gateway's keys in every loadTable `config`."""
+    f = IcebergRestFixture(tmp_path_factory.mktemp("iceberg-rest-s3"), s3=iceberg_s3_gateway, vend_credentials=True)
     yield f
     f.stop()
