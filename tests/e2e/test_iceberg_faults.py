@@ -22,6 +22,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 
 @pytest.fixture
 def proxied(iceberg_rest):
+    """(proxy, the fixture as seen through it): writers go through the proxy, readers not."""
     p = CatalogProxy(iceberg_rest.port)
     yield p, types.SimpleNamespace(uri=p.uri, warehouse=iceberg_rest.warehouse)
     p.close()
@@ -57,10 +58,10 @@ def one_service_logs(n, seed, service="svc"):
     return req
 
 
-def test_catalog_down_files_pending_then_committed(proxied, start_server):
+def test_catalog_down_files_pending_then_committed(proxied, iceberg_rest, start_server):
     proxy, fx = proxied
     ns = fresh_ns()
-    cat = catalog(fx)
+    cat = catalog(iceberg_rest)
     s = start_server(**iceberg_env(fx, ns, OTLP2PARQUET_BATCH_MAX_AGE_SECS=1))
     sent = [shifted_logs(40, 1, 0)]
     assert s.post("/v1/logs", sent[0].SerializeToString()).status == 200
@@ -85,10 +86,10 @@ def test_catalog_down_files_pending_then_committed(proxied, start_server):
     assert_table_consistent(cat, ns, "logs")
 
 
-def test_pending_records_committed_by_the_next_process(proxied, start_server):
+def test_pending_records_committed_by_the_next_process(proxied, iceberg_rest, start_server):
     proxy, fx = proxied
     ns = fresh_ns()
-    cat = catalog(fx)
+    cat = catalog(iceberg_rest)
     first = one_service_logs(25, 1)
     s = start_server(**iceberg_env(fx, ns, OTLP2PARQUET_BATCH_MAX_AGE_SECS=1))
     assert s.post("/v1/logs", first.SerializeToString()).status == 200
@@ -113,10 +114,10 @@ def test_pending_records_committed_by_the_next_process(proxied, start_server):
     assert_table_consistent(cat, ns, "logs")
 
 
-def test_commit_applied_but_answered_500_is_not_duplicated(proxied, start_server):
+def test_commit_applied_but_answered_500_is_not_duplicated(proxied, iceberg_rest, start_server):
     proxy, fx = proxied
     ns = fresh_ns()
-    cat = catalog(fx)
+    cat = catalog(iceberg_rest)
     s = start_server(**iceberg_env(fx, ns, OTLP2PARQUET_BATCH_MAX_AGE_SECS=1))
     warm = one_service_logs(5, 9)
     assert s.post("/v1/logs", warm.SerializeToString()).status == 200
