@@ -732,17 +732,19 @@ def _duck_expr(expr, kind):
     return expr
 
 
-def read_rows_duckdb(data_dir, table, con=None, files=None):
-    """Every row of data_dir/table/** (or of the listed files), read by DuckDB, in the form of
-    the expected rows."""
+def read_rows_duckdb(data_dir, table, con=None, files=None, source=None):
+    """Every row of data_dir/table/** (or of the listed files, or of the FROM-clause text source,
+    e.g. an attached Iceberg table), read by DuckDB, in the form of the expected rows."""
     con = con or duckdb.connect()
     cols = COLUMNS[table]
     sel = ", ".join(f'{_duck_expr(chr(34) + n + chr(34), k)} AS "{n}"' for n, k in cols)
-    if files is not None:
-        src = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-    else:
-        src = f"'{data_dir}/{table}/**/*.parquet'"
-    cur = con.execute(f"SELECT {sel} FROM read_parquet({src}, hive_partitioning = false)")
+    if source is None:
+        if files is not None:
+            src = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+        else:
+            src = f"'{data_dir}/{table}/**/*.parquet'"
+        source = f"read_parquet({src}, hive_partitioning = false)"
+    cur = con.execute(f"SELECT {sel} FROM {source}")
     names = [d[0] for d in cur.description]
     return [{n: _from_reader(v, k) for n, v, (_, k) in zip(names, vals, cols)} for vals in cur.fetchall()]
 

@@ -1,5 +1,7 @@
 """Iceberg mode end to end (DESIGN §7): `convert` and the server commit every flush as a snapshot
-through Apache Iceberg's REST fixture; pyiceberg reads every row back value for value; the
+through Apache Iceberg's REST fixture, its warehouse a local file: folder or a bucket on
+versitygw (the writer using the keys the catalog vends); pyiceberg and DuckDB (ATTACH ... TYPE
+iceberg) read every row back value for value; the
 snapshots' sequence numbers increase, their summaries add up, the data files' statistics in the
 manifests match the files, files sit under {location}/data/Timestamp_day=YYYY-MM-DD/, and a
 one-day filter plans only that day's files. ICEBERG_ENABLED=false writes plain Parquet."""
@@ -11,30 +13,37 @@ import re
 import time
 import uuid
 
-import pyarrow.parquet as pq
 import pytest
 
-from conftest import FAST_FLUSH, clean_env, run_bin
+from conftest import FAST_FLUSH, run_bin
+from iceberg_readers import duckdb_attach, duckdb_planned_files, file_stats_mismatches, open_data_file, pyiceberg_catalog
 from otlp_values import (BASE_NS, TABLES, assert_rows_equal, build_logs_request, build_metrics_request,
-                         build_traces_request, merge_expected, rows_of_arrow, signal_of)
+                         build_traces_request, merge_expected, read_rows_duckdb, rows_of_arrow, signal_of)
 
 DAY_NS = 86400 * 10**9
 UUID7 = r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def iceberg_env(fx, ns, **extra):
+    """The writer's environment for fixture fx: for an S3 warehouse the gateway's endpoint and
+    region, but no keys: the catalog vends them (loadTable's config)."""
     env = {"OTLP2PARQUET_ICEBERG_REST_URI": fx.uri, "OTLP2PARQUET_ICEBERG_WAREHOUSE": fx.warehouse,
            "OTLP2PARQUET_ICEBERG_NAMESPACE": ns}
-    env.update(getattr(fx, "writer_env", lambda: {})())
+    gw = getattr(fx, "s3", None)
+    if gw is not None:
+        env.update(OTLP2PARQUET_S3_ENDPOINT=gw.endpoint, OTLP2PARQUET_S3_REGION=gw.region)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
 def catalog(fx):
-    from pyiceberg.catalog import load_catalog
-    props = dict(uri=fx.uri, warehouse=fx.warehouse)
-    props.update(getattr(fx, "reader_props", lambda: {})())
-    return load_catalog("fixture", type="rest", **props)
+    return pyiceberg_catalog(fx)
+
+
+@pytest.fixture(params=["file", "s3"])
+def warehouse(request):
+    """The REST fixture with a file: warehouse, then with one on versitygw."""
+    return request.getfixturevalue("iceberg_rest" if request.param == "file" else "iceberg_rest_s3")
 
 
 def fresh_ns():
@@ -109,51 +118,29 @@ def assert_table_consistent(cat, ns, table, fx_local_path=None):
     return t, snaps, entries
 
 
-def check_file_stats(t, entries, table):
-    """The manifests' per-column statistics against the Parquet files themselves."""
-    from pyiceberg.io.pyarrow import PyArrowFileIO  # noqa: F401 (t.io reads the files)
-    schema = t.schema()
+def check_file_stats(fx, t, entries):
+    """The manifests' statistics against the Parquet files themselves: every leaf column, nested
+    ones included, has value, null and size figures equal to the footer's and bounds enclosing its
+    min and max; the Timestamp bounds are exactly the file's min and max."""
+    problems = file_stats_mismatches(fx, t, require_all=True)
+    assert not problems, problems[:10]
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
     for e in entries:
         df = e["data_file"]
-        with t.io.new_input(df["file_path"]).open() as f:
-            md = pq.ParquetFile(f).metadata
-        assert df["record_count"] == md.num_rows
-        assert df["file_size_in_bytes"] == t.io.new_input(df["file_path"]).__len__()
         assert df["file_format"] == "PARQUET"
-        # value and null counts per leaf field id, from the row groups' column chunks
-        counts, nulls, sizes = {}, {}, {}
-        for rg in range(md.num_row_groups):
-            for c in range(md.num_columns):
-                col = md.row_group(rg).column(c)
-                fid = md.schema.column(c).field_id if hasattr(md.schema.column(c), "field_id") else None
-                path = col.path_in_schema
-                counts[path] = counts.get(path, 0) + col.num_values
-                nulls[path] = nulls.get(path, 0) + (col.statistics.null_count if col.statistics else 0)
-                sizes[path] = sizes.get(path, 0) + col.total_compressed_size
-        for k in ("value_counts", "null_value_counts", "column_sizes"):
-            df[k] = dict(df[k])
-        ts_id = schema.find_field("Timestamp").field_id
-        assert df["value_counts"][ts_id] == md.num_rows
-        assert df["null_value_counts"][ts_id] == 0
-        assert sum(df["column_sizes"].values()) == sum(sizes.values())
-        assert sorted(df["value_counts"].values()) == sorted(counts.values())
-        assert sorted(df["null_value_counts"].values()) == sorted(nulls.values())
-        # Timestamp bounds against the file's own min and max
-        pf = pq.read_table(t.io.new_input(df["file_path"]).open(), columns=["Timestamp"])
-        col = pf.column("Timestamp").cast("int64").to_pylist()
-        lo, hi = e["readable_metrics"]["Timestamp"]["lower_bound"], e["readable_metrics"]["Timestamp"]["upper_bound"]
-        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-        assert (lo - epoch) // datetime.timedelta(microseconds=1) == min(col)
-        assert (hi - epoch) // datetime.timedelta(microseconds=1) == max(col)
+        col = open_data_file(fx, df["file_path"]).read(columns=["Timestamp"]).column("Timestamp").cast("int64").to_pylist()
+        rm = e["readable_metrics"]["Timestamp"]
+        assert (rm["lower_bound"] - epoch) // datetime.timedelta(microseconds=1) == min(col)
+        assert (rm["upper_bound"] - epoch) // datetime.timedelta(microseconds=1) == max(col)
 
 
 def day_of(ns):
     return datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc).date()
 
 
-def test_convert_commits_every_table_and_reads_back(iceberg_rest, tmp_path):
+def test_convert_commits_every_table_and_reads_back(warehouse, tmp_path):
     import random
-    fx, ns = iceberg_rest, fresh_ns()
+    fx, ns = warehouse, fresh_ns()
     batches = []
     for k in range(3):  # three runs: three snapshots of every table, three days of logs
         reqs = [shifted_logs(120, k, k), build_traces_request(40 + k, random.Random(10 + k)),
@@ -165,26 +152,29 @@ def test_convert_commits_every_table_and_reads_back(iceberg_rest, tmp_path):
         batches += reqs
     exp = merge_expected(batches)
     cat = catalog(fx)
+    con = duckdb_attach(fx)
     for table in TABLES:
         assert_rows_equal(scan_rows(cat, ns, table), exp[table], table, " (pyiceberg scan)")
+        assert_rows_equal(read_rows_duckdb(None, table, con, source=f'cat.{ns}."{table}"'), exp[table], table,
+                          " (DuckDB ATTACH TYPE iceberg)")
         t, snaps, entries = assert_table_consistent(cat, ns, table)
         assert len(snaps) == 3
-        check_file_stats(t, entries, table)
+        check_file_stats(fx, t, entries)
         for e in entries:
             assert e["status"] == 1 and e["data_file"]["content"] == 0
             path = e["data_file"]["file_path"]
             assert path.startswith(t.metadata.location + "/data/Timestamp_day="), path
             m = re.search(rf"/data/Timestamp_day=(\d{{4}}-\d\d-\d\d)/{UUID7}\.parquet$", path)
             assert m, path
-            days = {day_of(r * 1000) for r in pq.read_table(t.io.new_input(path).open(), columns=["Timestamp"])
+            days = {day_of(r * 1000) for r in open_data_file(fx, path).read(columns=["Timestamp"])
                     .column("Timestamp").cast("int64").to_pylist()}
             assert days == {datetime.date.fromisoformat(m[1])}, (path, days)
             assert e["data_file"]["partition"]["Timestamp_day"] == datetime.date.fromisoformat(m[1])
 
 
-def test_one_day_filter_plans_only_that_days_files(iceberg_rest, tmp_path):
+def test_one_day_filter_plans_only_that_days_files(warehouse, tmp_path):
     from pyiceberg.expressions import And, GreaterThanOrEqual, LessThan
-    fx, ns = iceberg_rest, fresh_ns()
+    fx, ns = warehouse, fresh_ns()
     reqs = [shifted_logs(60, k, k) for k in range(4)]
     for k, r in enumerate(reqs):
         convert(tmp_path, fx, ns, [r], f"d{k}")
@@ -202,6 +192,12 @@ def test_one_day_filter_plans_only_that_days_files(iceberg_rest, tmp_path):
            if r["Timestamp"] is not None and lo.timestamp() * 10**6 <= r["Timestamp"] < hi.timestamp() * 10**6]
     assert exp
     assert_rows_equal(scan_rows(cat, ns, "logs", f), exp, "logs", " (one day)")
+    con = duckdb_attach(fx)
+    sql = (f"SELECT count(*) FROM cat.{ns}.logs WHERE \"Timestamp\" >= '{lo.isoformat()}'::TIMESTAMPTZ "
+           f"AND \"Timestamp\" < '{hi.isoformat()}'::TIMESTAMPTZ")
+    duck_planned = duckdb_planned_files(con, sql)
+    assert duck_planned and all(f"/Timestamp_day={day.isoformat()}/" in p for p in duck_planned), duck_planned
+    assert con.execute(sql).fetchone()[0] == len(exp)
 
 
 def snapshot_count(cat, ns, table="logs"):
@@ -213,9 +209,9 @@ def snapshot_count(cat, ns, table="logs"):
         return 0
 
 
-def test_server_commits_each_flush(iceberg_rest, start_server):
+def test_server_commits_each_flush(warehouse, start_server):
     import random
-    fx, ns = iceberg_rest, fresh_ns()
+    fx, ns = warehouse, fresh_ns()
     s = start_server(**iceberg_env(fx, ns, **FAST_FLUSH))
     sent = []
     cat = catalog(fx)
