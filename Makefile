@@ -54,7 +54,7 @@ $(shell mkdir -p build; echo '$(VERSION_DEFS)' | cmp -s - $(VERSION_STAMP) || ec
 $(REL_DIR)/src/util/version.o $(SAN_DIR)/obj/src/util/version.o $(FUZZ_DIR)/obj/src/util/version.o: $(VERSION_STAMP)
 $(REL_DIR)/src/util/version.o $(SAN_DIR)/obj/src/util/version.o $(FUZZ_DIR)/obj/src/util/version.o: EXTRA_DEFS := $(VERSION_DEFS)
 
-.PHONY: all run test deps test-deps unit fuzz fuzz-smoke e2e tools clean
+.PHONY: all run test deps test-deps unit fuzz fuzz-smoke e2e tools clean bench
 all: build/otlp2parquet
 
 build/otlp2parquet: $(REL_OBJS)
@@ -112,6 +112,20 @@ fuzz: $(FUZZ_BINS)
 test: test-deps
 	@$(MAKE) --no-print-directory -j$(shell nproc) build/otlp2parquet $(SAN_DIR)/otlp2parquet $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
 	@scripts/run-tests.sh
+
+# Benchmarks against the upstream Rust otlp2parquet 0.12.0 (built once into the cache), see
+# docs/performance.md. Not part of `make test`. BENCH_SCALE=10 for a bigger run; BENCH_REPEAT,
+# BENCH_CONNS, BENCH_BATCH_ROWS, BENCH_UPSTREAM=none, BENCH_WORKLOADS: see bench/run.py.
+BENCH_PY ?= $(or $(wildcard $(HOME)/.cache/otlp2parquet/venv/bin/python),python3)
+build/bench/loadgen: bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -D_GNU_SOURCE -o $@ $< -lpthread
+
+bench: test-deps
+	@bench/ensure-upstream.sh
+	@$(MAKE) --no-print-directory build/otlp2parquet build/bench/loadgen
+	@$(BENCH_PY) bench/run.py
 
 clean:
 	rm -rf build

@@ -93,10 +93,10 @@ def sentence(r, nbytes):
     return " ".join(out)[:nbytes]
 
 
-def log_request(r, i, t0):
+def log_request(r, i, t0, n=PER_REQUEST):
     svc = SERVICES[i % len(SERVICES)]
     recs = []
-    for j in range(PER_REQUEST):
+    for j in range(n):
         ts = t0 + j * 1_000_000 + r.randrange(1_000_000)
         sn, st = r.choice(SEVERITIES)
         recs.append({
@@ -268,6 +268,15 @@ def main():
             with open(p, "rb") as f, open(p + ".gz", "wb") as g:
                 g.write(gzip.compress(f.read(), 6, mtime=0))
         meta["signals"][sig] = {"requests": n, "records": n * PER_REQUEST, "body_bytes": sizes}
+    # one 1,000-record logs request: the Lambda invocation of bench/lambda_bench.py
+    r = random.Random("%d/lambda" % a.seed)
+    d = log_request(r, 0, BASE_NS, 1000)
+    hex_ids_to_base64(d)
+    msg = ExportLogsServiceRequest()
+    json_format.ParseDict(d, msg)
+    with open(os.path.join(a.outdir, "logs.lambda.pb"), "wb") as f:
+        f.write(msg.SerializeToString())
+    meta["lambda"] = {"file": "logs.lambda.pb", "records": 1000}
     with open(os.path.join(a.outdir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
 
