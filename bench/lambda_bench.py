@@ -133,7 +133,8 @@ def run(binary, body, records, outdir, invocations=21, timeout=5.0, extra_env=No
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "AWS_REGION": "us-east-1", "_HANDLER": "bootstrap", "LAMBDA_TASK_ROOT": os.path.dirname(binary),
         "OTLP2PARQUET_STORAGE_BACKEND": "fs", "OTLP2PARQUET_STORAGE_PATH": outdir,
-        "OTLP2PARQUET_LISTEN_ADDR": "127.0.0.1:1",  # a server that binds would fail, not clash
+        # the fake API's own port: a program that starts its server instead fails to bind
+        "OTLP2PARQUET_LISTEN_ADDR": "127.0.0.1:%d" % api.port,
         "OTLP2PARQUET_LOG_LEVEL": "warn",
         "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true",
     })

@@ -15,7 +15,7 @@ Environment (the Makefile passes them on):
 
 CPU-seconds are utime+stime of the server process from the kernel: /proc/PID/stat once it
 answers /health (start-up excluded), and wait4()'s rusage after it exited (so the shutdown
-flush counts). Peak RSS is VmHWM of /proc/PID/status and ru_maxrss (the larger). Output is the
+flush counts). Peak RSS is VmHWM of /proc/PID/status, read every 5 ms until the process exits. Output is the
 Parquet bytes under the output folder after the process exited, rows read from the footers.
 Writes bench/results/latest.json and latest.png and prints a table.
 """
@@ -107,6 +107,37 @@ def hwm_kb(pid):
     return 0
 
 
+class HwmPoller:
+    """Reads VmHWM of a process every few ms until it exits; .kb is the last (largest) value.
+    ru_maxrss of wait4 cannot be used: Linux carries the high-water mark of the process image
+    before exec into it, and that is the Python interpreter that forked the child."""
+
+    def __init__(self, pid, exe):
+        import threading
+        self.pid, self.kb, self.exe = pid, 0, os.path.realpath(exe)
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        while True:  # until the exec of the program itself (fork and taskset come first)
+            try:
+                if os.readlink("/proc/%d/exe" % self.pid) == self.exe:
+                    break
+            except OSError:
+                return
+            time.sleep(0.001)
+        while True:
+            v = hwm_kb(self.pid)
+            if not v:
+                return
+            self.kb = max(self.kb, v)
+            time.sleep(0.005)
+
+    def stop(self):
+        self.t.join(2)
+        return self.kb
+
+
 def wait_exit(pid, timeout):
     """wait4 with a timeout: (status, rusage) or None."""
     end = time.monotonic() + timeout
@@ -173,6 +204,7 @@ def server_run(impl, binary, extra_env, work, sig, enc, records, tmp):
     p = subprocess.Popen(["taskset", "-c", SERVER_CPUS, binary, "serve"], env=env_for(outdir, port, extra_env),
                          stdout=errlog, stderr=errlog, stdin=subprocess.DEVNULL)
     try:
+        hwm = HwmPoller(p.pid, binary)
         if not wait_health(port, p):
             raise RuntimeError("%s did not come up, see %s.stderr" % (impl, outdir))
         cpu0 = cpu_of(p.pid)
@@ -201,7 +233,7 @@ def server_run(impl, binary, extra_env, work, sig, enc, records, tmp):
     cpu_total = ru.ru_utime + ru.ru_stime - cpu0
     out = parquet_output(outdir)
     shutil.rmtree(outdir, ignore_errors=True)
-    rss_kb = max(hwm_load, ru.ru_maxrss)
+    rss_kb = max(hwm_load, hwm.stop())
     return {
         "impl": impl, "signal": sig, "encoding": enc, "records": records, "requests": load.get("requests"),
         "errors": load.get("errors"), "retries": load.get("retries"), "exit_status": p.returncode,
@@ -221,6 +253,7 @@ def convert_run(sig, enc, work, records, tmp):
     p = subprocess.Popen(["taskset", "-c", SERVER_CPUS.split(",")[0], OURS, "convert", "-q", "--signal", sig,
                           "-o", outdir, f], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
+    hwm = HwmPoller(p.pid, OURS)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
@@ -233,7 +266,7 @@ def convert_run(sig, enc, work, records, tmp):
             "records": records, "exit_status": p.returncode, "stderr": err[:500], "cpu_s": cpu, "wall_s": wall,
             "records_per_cpu_s": records / cpu if cpu else 0, "records_per_wall_s": records / wall,
             "input_mb_per_cpu_s": os.path.getsize(f) / 1e6 / cpu if cpu else 0,
-            "peak_rss_kb": ru.ru_maxrss, "out_bytes": out["bytes"], "out_rows": out["rows"],
+            "peak_rss_kb": hwm.stop(), "out_bytes": out["bytes"], "out_rows": out["rows"],
             "out_bytes_per_record": out["bytes"] / records}
 
 
