@@ -88,7 +88,8 @@ def bar_chart(path, title, bars):
         if g:
             gx = x0 + plot_w * g / vmax
             cv.rect(gx - 1, y - 3, gx + 2, y + bar_h + 3, BLACK)
-        cv.text(x0 + plot_w * v / vmax + 8, y + 4, ("%.2f" % v) + ("" if label.startswith("CONVERT") else "x"), BLACK, scale)
+        tx = max(x0 + plot_w * v / vmax, x0 + plot_w * (g or 0) / vmax + 2)
+        cv.text(tx + 8, y + 4, ("%.2f" % v) + ("" if label.startswith("CONVERT") else "x"), BLACK, scale)
         y += bar_h + gap
     cv.rect(one, 44, one + 1, y, GREY)
     with open(path, "wb") as f:
