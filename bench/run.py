@@ -12,6 +12,7 @@ Environment (the Makefile passes them on):
   BENCH_UPSTREAM     the upstream binary (default $OTLP2PARQUET_CACHE/rust-otlp2parquet/bin/otlp2parquet);
                      "none" skips it
   BENCH_WORKLOADS    server workloads, comma separated (default: every signal x encoding)
+  BENCH_LAMBDA       the program to time as a Lambda function (default build/otlp2parquet)
 
 CPU-seconds are utime+stime of the server process from the kernel: /proc/PID/stat once it
 answers /health (start-up excluded), and wait4()'s rusage after it exited (so the shutdown
@@ -43,6 +44,8 @@ CACHE = os.environ.get("OTLP2PARQUET_CACHE", os.path.expanduser("~/.cache/otlp2p
 OURS = os.path.join(ROOT, "build", "otlp2parquet")
 LOADGEN = os.path.join(ROOT, "build", "bench", "loadgen")
 UPSTREAM = os.environ.get("BENCH_UPSTREAM") or os.path.join(CACHE, "rust-otlp2parquet", "bin", "otlp2parquet")
+# the program run as a Lambda function: a bootstrap built elsewhere can be named
+LAMBDA_BIN = os.environ.get("BENCH_LAMBDA") or OURS
 SCALE = float(os.environ.get("BENCH_SCALE") or 1)
 REPEAT = max(1, int(os.environ.get("BENCH_REPEAT") or 2))
 CONNS = int(os.environ.get("BENCH_CONNS") or 4)
@@ -400,7 +403,7 @@ def main():
     lam = meta.get("lambda")
     if lam:
         body = open(os.path.join(work, lam["file"]), "rb").read()
-        result["lambda"] = lambda_bench.run(OURS, body, lam["records"], os.path.join(tmp, "lambda"))
+        result["lambda"] = lambda_bench.run(LAMBDA_BIN, body, lam["records"], os.path.join(tmp, "lambda"))
         if result["lambda"].get("available"):
             log("lambda: init %.1f ms, warm %.1f ms median" % (result["lambda"]["init_ms"], result["lambda"]["warm_median_ms"]))
         else:
@@ -441,13 +444,13 @@ def main():
     lamr = result["lambda"] or {}
 
     def goal(name, value, target, met):
-        return {"goal": name, "value": value, "target": target, "met": met}
+        return {"goal": name, "value": value, "target": target, "met": None if value is None else met}
     result["goals"] = [
-        goal("logs HTTP/protobuf: upstream CPU-s/M over ours", lp and lp["cpu_upstream_over_ours"], ">= 3",
+        goal("logs HTTP/protobuf: upstream CPU-s/M over ours", lp["cpu_upstream_over_ours"] if lp else None, ">= 3",
              bool(lp and lp["cpu_upstream_over_ours"] and lp["cpu_upstream_over_ours"] >= 3)),
-        goal("logs HTTP/protobuf: output bytes ours over upstream", lp and lp["bytes_ours_over_upstream"], "<= 1",
+        goal("logs HTTP/protobuf: output bytes ours over upstream", lp["bytes_ours_over_upstream"] if lp else None, "<= 1",
              bool(lp and lp["bytes_ours_over_upstream"] and lp["bytes_ours_over_upstream"] <= 1)),
-        goal("logs HTTP/protobuf: peak RSS ours over upstream", lp and lp["rss_ours_over_upstream"], "<= 0.5",
+        goal("logs HTTP/protobuf: peak RSS ours over upstream", lp["rss_ours_over_upstream"] if lp else None, "<= 0.5",
              bool(lp and lp["rss_ours_over_upstream"] and lp["rss_ours_over_upstream"] <= 0.5)),
         goal("convert logs protobuf, records per CPU-second (one core)", conv["records_per_cpu_s"], ">= 1000000",
              conv["records_per_cpu_s"] >= 1e6),
@@ -478,6 +481,17 @@ def main():
 
 
 def print_table(res):
+    import io
+    import contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        table(res)
+    sys.stdout.write(out.getvalue())
+    with open(os.path.join(HERE, "results", "latest.txt"), "w") as f:
+        f.write(out.getvalue().lstrip("\n"))
+
+
+def table(res):
     m = res["machine"]
     print("\notlp2parquet benchmark  %s  scale %g  %s (%d CPUs), Linux %s" % (
         res["when"], res["settings"]["scale"], m["cpu_model"], m["cpus"], m["kernel"]))
@@ -515,9 +529,9 @@ def print_table(res):
     print("\ngoals (issue #7)")
     for g in res["goals"]:
         v = g["value"]
-        print("  [%s] %-58s %s (target %s)" % ("met " if g["met"] else "MISS", g["goal"],
+        print("  [%s] %-58s %s (target %s)" % ({True: "met ", False: "MISS", None: "n/a "}[g["met"]], g["goal"],
               fmt(v, 3) if not isinstance(v, str) else v, g["target"]))
-    print("\nbench/results/latest.json, bench/results/latest.png written in %.0f s" % res["elapsed_s"])
+    print("\nbench/results/latest.json, latest.txt and latest.png written in %.0f s" % res["elapsed_s"])
 
 
 if __name__ == "__main__":
