@@ -12,6 +12,7 @@ Environment (the Makefile passes them on):
   BENCH_UPSTREAM     the upstream binary (default $OTLP2PARQUET_CACHE/rust-otlp2parquet/bin/otlp2parquet);
                      "none" skips it
   BENCH_WORKLOADS    server workloads, comma separated (default: every signal x encoding)
+  BENCH_CONVERT      the inputs `convert` is timed on (default pb,pb.gz,json,json.gz; pb is needed)
   BENCH_LAMBDA       the program to time as a Lambda function (default build/otlp2parquet)
 
 CPU-seconds are utime+stime of the server process from the kernel: /proc/PID/stat once it
@@ -374,8 +375,11 @@ def main():
     }
 
     # (a) convert on one core
+    conv_encs = (os.environ.get("BENCH_CONVERT") or ",".join(ENCODINGS)).split(",")
     for sig in SIGNALS:
         for enc in ENCODINGS:
+            if enc not in conv_encs:
+                continue
             recs = meta["signals"][sig]["records"]
             r = best([convert_run(sig, enc, work, recs, tmp) for _ in range(REPEAT)])
             log("convert %-7s %-7s %9.0f records/CPU-s  (%.3f CPU-s)" % (sig, enc, r["records_per_cpu_s"], r["cpu_s"]))
