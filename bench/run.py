@@ -13,6 +13,7 @@ Environment (the Makefile passes them on):
                      "none" skips it
   BENCH_WORKLOADS    server workloads, comma separated (default: every signal x encoding)
   BENCH_CONVERT      the inputs `convert` is timed on (default pb,pb.gz,json,json.gz; pb is needed)
+  BENCH_NAME         the results' file name in bench/results (default latest)
   BENCH_LAMBDA       the program to time as a Lambda function (default build/otlp2parquet)
 
 CPU-seconds are utime+stime of the server process from the kernel: /proc/PID/stat once it
@@ -45,6 +46,8 @@ CACHE = os.environ.get("OTLP2PARQUET_CACHE", os.path.expanduser("~/.cache/otlp2p
 OURS = os.path.join(ROOT, "build", "otlp2parquet")
 LOADGEN = os.path.join(ROOT, "build", "bench", "loadgen")
 UPSTREAM = os.environ.get("BENCH_UPSTREAM") or os.path.join(CACHE, "rust-otlp2parquet", "bin", "otlp2parquet")
+# bench/results/{RESULT_NAME}.json, .txt, .png
+RESULT_NAME = os.environ.get("BENCH_NAME") or "latest"
 # the program run as a Lambda function: a bootstrap built elsewhere can be named
 LAMBDA_BIN = os.environ.get("BENCH_LAMBDA") or OURS
 SCALE = float(os.environ.get("BENCH_SCALE") or 1)
@@ -474,7 +477,7 @@ def main():
 
     outd = os.path.join(HERE, "results")
     os.makedirs(outd, exist_ok=True)
-    with open(os.path.join(outd, "latest.json"), "w") as f:
+    with open(os.path.join(outd, RESULT_NAME + ".json"), "w") as f:
         json.dump(result, f, indent=1, default=str)
         f.write("\n")
     bars = []
@@ -485,7 +488,7 @@ def main():
         bars.append(("BYTES upstream/ours logs/pb", ratio(1, lp["bytes_ours_over_upstream"]), 1.0))
         bars.append(("REC/S ours/upstream logs/pb", lp["records_per_s_ours_over_upstream"], None))
     bars.append(("CONVERT logs/pb M rec/CPU-s", conv["records_per_cpu_s"] / 1e6, 1.0))
-    png_chart.bar_chart(os.path.join(outd, "latest.png"),
+    png_chart.bar_chart(os.path.join(outd, RESULT_NAME + ".png"),
                         "otlp2parquet vs upstream 0.12.0 (higher is better; | = goal)",
                         [(l, v, g) for l, v, g in bars if v is not None])
     print_table(result)
@@ -498,7 +501,7 @@ def print_table(res):
     with contextlib.redirect_stdout(out):
         table(res)
     sys.stdout.write(out.getvalue())
-    with open(os.path.join(HERE, "results", "latest.txt"), "w") as f:
+    with open(os.path.join(HERE, "results", RESULT_NAME + ".txt"), "w") as f:
         f.write(out.getvalue().lstrip("\n"))
 
 
@@ -542,7 +545,7 @@ def table(res):
         v = g["value"]
         print("  [%s] %-58s %s (target %s)" % ({True: "met ", False: "MISS", None: "n/a "}[g["met"]], g["goal"],
               fmt(v, 3) if not isinstance(v, str) else v, g["target"]))
-    print("\nbench/results/latest.json, latest.txt and latest.png written in %.0f s" % res["elapsed_s"])
+    print("\nbench/results/%s.json, .txt and .png written in %.0f s" % (RESULT_NAME, res["elapsed_s"]))
 
 
 if __name__ == "__main__":
