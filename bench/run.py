@@ -417,7 +417,20 @@ def main():
     lam = meta.get("lambda")
     if lam:
         body = open(os.path.join(work, lam["file"]), "rb").read()
-        result["lambda"] = lambda_bench.run(LAMBDA_BIN, body, lam["records"], os.path.join(tmp, "lambda"))
+        # several cold starts: the first one also pays for a cold page cache
+        starts = []
+        for i in range(5):
+            starts.append(lambda_bench.run(LAMBDA_BIN, body, lam["records"], os.path.join(tmp, "lambda%d" % i)))
+            if not starts[-1].get("available"):
+                break
+        ok = [x for x in starts if x.get("available")]
+        if len(ok) == len(starts):
+            med = lambda k: sorted(x[k] for x in ok)[len(ok) // 2]
+            result["lambda"] = dict(ok[0], starts=len(ok), init_ms=med("init_ms"), init_ms_min=min(x["init_ms"] for x in ok),
+                                    first_ms=med("first_ms"), warm_median_ms=med("warm_median_ms"),
+                                    warm_p90_ms=med("warm_p90_ms"), runs=ok)
+        else:
+            result["lambda"] = starts[-1]
         if result["lambda"].get("available"):
             log("lambda: init %.1f ms, warm %.1f ms median" % (result["lambda"]["init_ms"], result["lambda"]["warm_median_ms"]))
         else:
@@ -533,8 +546,9 @@ def table(res):
                   fmt(r["records_per_s_ours_over_upstream"])))
     lam = res["lambda"] or {}
     print("\nlambda (fake Runtime API, %s-record invocations): %s" % (lam.get("records_per_invocation"),
-          "init %.2f ms, first %.2f ms, warm median %.2f ms, p90 %.2f ms" % (
-              lam["init_ms"], lam["first_ms"], lam["warm_median_ms"], lam["warm_p90_ms"])
+          "%s: init %.2f ms (median of %d starts, min %.2f), first %.2f ms, warm median %.2f ms, p90 %.2f ms" % (
+              os.path.relpath(lam["binary"], ROOT) if lam["binary"].startswith(ROOT) else lam["binary"], lam["init_ms"],
+              lam["starts"], lam["init_ms_min"], lam["first_ms"], lam["warm_median_ms"], lam["warm_p90_ms"])
           if lam.get("available") else "not available: %s" % lam.get("reason")))
     s = res["sizes"]
     print("sizes: ours stripped %s bytes, upstream stripped %s bytes; bootstrap: %s" % (
