@@ -14,6 +14,7 @@ template="$here/template.yaml"
 fixtures="$here/fixtures"
 root=$(cd "$here/../.." && pwd)
 export AWS_PAGER=""
+exec 3>&1 # the plan of --dry-run goes here, also from inside $(...)
 
 # ---- settings (flags override) ----
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
@@ -40,6 +41,9 @@ lf_role_name=otlp2parquet-lakeformation-s3tables
 
 cmd=""
 want_help=0
+tmpdir=""
+cleanup() { if [ -n "$tmpdir" ]; then rm -rf "$tmpdir"; fi; }
+trap cleanup EXIT
 
 # ---- output ----
 say() { printf '%s\n' "$*" >&2; }
@@ -53,7 +57,7 @@ show_call() { # $1 = marker, rest = the aws arguments
   local line="+ aws" a
   for a in "$@"; do line+=" $(printf '%q' "$a")"; done
   if [ "$dry_run" = 1 ]; then
-    printf '%s\n' "$line"
+    printf '%s\n' "$line" >&3
   elif [ "$verbose" = 1 ]; then
     printf '%s%s\n' "$line" "$marker" >&2
   fi
@@ -505,18 +509,17 @@ elf_arch() { # the architecture of the zip's bootstrap
 cmd_deploy() {
   need aws jq unzip
   whoami
-  local zip tmp="" got
+  local zip got
   if [ -n "$local_binary" ]; then
     [ -f "$local_binary" ] || die "--local-binary $local_binary: no such file (build it with: make lambda-zip ARCH=$arch)"
     zip=$local_binary
   else
     need curl
     local url="$release_base/v$version/otlp2parquet-lambda-linux-$arch.zip"
-    tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
-    zip="$tmp/otlp2parquet-lambda-linux-$arch.zip"
+    tmpdir=$(mktemp -d)
+    zip="$tmpdir/otlp2parquet-lambda-linux-$arch.zip"
     if [ "$dry_run" = 1 ]; then
-      printf '+ curl -fsSL -o %q %q\n' "$zip" "$url"
+      printf '+ curl -fsSL -o %q %q\n' "$zip" "$url" >&3
     else
       note "downloading $url"
       curl -fsSL -o "$zip" "$url" || die "download of $url failed (or build it: make lambda-zip ARCH=$arch, then --local-binary)"
@@ -575,8 +578,8 @@ cmd_test() {
   require_stack
   local fn tmp sig failed=0 meta status body
   fn=$(output FunctionName)
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
+  tmpdir=$(mktemp -d)
+  tmp=$tmpdir
   local summary=()
   for sig in logs traces metrics; do
     [ -f "$fixtures/$sig.json" ] || die "missing fixture $fixtures/$sig.json"
