@@ -51,11 +51,20 @@ note() { printf 'lifecycle: %s\n' "$*" >&2; }
 die() { printf 'lifecycle: error: %s\n' "$*" >&2; exit 1; }
 next_step() { printf '\nNext: %s\n' "$*" >&2; }
 
+# One argument as a shell word: bare when it is safe, else in single quotes.
+shell_word() {
+  if [[ $1 =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+    printf '%s' "$1"
+  else
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+  fi
+}
+
 show_call() { # $1 = marker, rest = the aws arguments
   local marker=$1
   shift
   local line="+ aws" a
-  for a in "$@"; do line+=" $(printf '%q' "$a")"; done
+  for a in "$@"; do line+=" $(shell_word "$a")"; done
   if [ "$dry_run" = 1 ]; then
     printf '%s\n' "$line" >&3
   elif [ "$verbose" = 1 ]; then
@@ -519,7 +528,7 @@ cmd_deploy() {
     tmpdir=$(mktemp -d)
     zip="$tmpdir/otlp2parquet-lambda-linux-$arch.zip"
     if [ "$dry_run" = 1 ]; then
-      printf '+ curl -fsSL -o %q %q\n' "$zip" "$url" >&3
+      printf '+ curl -fsSL -o %s %s\n' "$(shell_word "$zip")" "$(shell_word "$url")" >&3
     else
       note "downloading $url"
       curl -fsSL -o "$zip" "$url" || die "download of $url failed (or build it: make lambda-zip ARCH=$arch, then --local-binary)"
