@@ -156,8 +156,8 @@ Prepares the account and region (safe to run again):
      credentials). IAM mode (IAM_ALLOWED_PRINCIPALS defaults) is detected and reported, and the
      Lake Formation steps are skipped;
   3. when the stack exists: creates the namespace (--database) in the table bucket and, in Lake
-     Formation mode, grants the function role DESCRIBE on the catalog, DESCRIBE and CREATE_TABLE on
-     the database, SELECT, INSERT, ALTER and DESCRIBE on its tables. (deploy does this step too.)
+     Formation mode, grants the function role DESCRIBE and CREATE_TABLE on the database and
+     SELECT, INSERT, ALTER and DESCRIBE on all its tables. (deploy does this step too.)
 
 Flags:
   --database NAME, --table-bucket NAME
@@ -478,8 +478,7 @@ stack_resources_setup() {
 
 lf_grants() { # $1 grant-permissions|revoke-permissions, $2 principal, $3 catalog id
   local verb=$1 principal="DataLakePrincipalIdentifier=$2" cat_id=$3
-  aws_do lakeformation "$verb" --principal "$principal" \
-    --resource "$(jq -cn --arg c "$cat_id" '{Catalog: {Id: $c}}')" --permissions DESCRIBE
+  # (grants inside the catalog imply DESCRIBE on the catalog itself)
   aws_do lakeformation "$verb" --principal "$principal" \
     --resource "$(jq -cn --arg c "$cat_id" --arg d "$database" '{Database: {CatalogId: $c, Name: $d}}')" \
     --permissions DESCRIBE CREATE_TABLE
@@ -682,7 +681,7 @@ cmd_delete() {
   aws_do cloudformation wait stack-delete-complete --stack-name "$stack_name"
   if [ "$retain_bucket" = 1 ]; then
     note "kept (--retain-bucket): table bucket $bucket_arn, data bucket $data_bucket, the artifacts"
-    next_step "./lifecycle.sh deploy reuses the table bucket $tb (same --table-bucket)"
+    next_step "the table bucket $tb now lives outside any stack: deploy again with another --table-bucket, or delete it (README.md, Deleting)"
     return 0
   fi
   local tables t

@@ -384,14 +384,13 @@ def test_setup_plans(all_plans, template):
     [ns] = r.find("s3tables", "create-namespace")
     assert ns[ns.index("--namespace") + 1] == outs["Namespace"]
     grants = r.find("lakeformation", "grant-permissions")
-    assert len(grants) == 3
+    assert len(grants) == 2
     resources = {}
     for g in grants:
         assert g[g.index("--principal") + 1] == f"DataLakePrincipalIdentifier={outs['RoleArn']}"
         res = json.loads(g[g.index("--resource") + 1])
         perms = flag_values(g, "--permissions")
         resources[next(iter(res))] = (res, perms)
-    assert resources["Catalog"][0] == {"Catalog": {"Id": cat_id}}
     assert resources["Database"][0] == {"Database": {"CatalogId": cat_id, "Name": "otel"}}
     assert set(resources["Database"][1]) == {"DESCRIBE", "CREATE_TABLE"}
     assert resources["Table"][0] == {"Table": {"CatalogId": cat_id, "DatabaseName": "otel", "TableWildcard": {}}}
@@ -431,7 +430,7 @@ def test_delete_plans(all_plans, template):
     [tb] = r.find("s3tables", "delete-table-bucket")
     assert tb[tb.index("--table-bucket-arn") + 1] == outs["TableBucketArn"]
     assert any(c[2] == f"s3://{outs['DataBucketName']}" for c in r.find("s3", "rm"))
-    assert len(r.find("lakeformation", "revoke-permissions")) == 3
+    assert len(r.find("lakeformation", "revoke-permissions")) == 2
     r = all_plans["delete-retain"]
     assert r.find("cloudformation", "delete-stack")
     assert not r.find("s3tables", "delete-table-bucket") and not r.find("s3tables", "delete-table") and not r.find("s3", "rm")
