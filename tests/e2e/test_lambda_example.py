@@ -536,3 +536,27 @@ def test_aws_cli_knows_every_call(all_plans):
         known = (v2 or set()) | (model or set())
         unknown = flags - known - GLOBAL_FLAGS
         assert not unknown, f"aws {service} {command}: unknown flags {unknown}"
+
+
+def test_doc_links_resolve():
+    """Relative links of the example README, docs/deploying-lambda.md and the README's Lambda
+    section point at files (and headings) that exist."""
+    def anchors(path):
+        with open(path) as f:
+            heads = re.findall(r"^#+ (.+)$", f.read(), re.M)
+        return {re.sub(r"[^a-z0-9 _-]", "", h.lower()).replace(" ", "-") for h in heads}
+    docs = [os.path.join(EXAMPLE, "README.md"), os.path.join(ROOT, "docs", "deploying-lambda.md"), os.path.join(ROOT, "README.md")]
+    seen = 0
+    for doc in docs:
+        with open(doc) as f:
+            text = f.read()
+        for target in re.findall(r"\]\(([^)#:]+)(?:#([^)]+))?\)", text):
+            path, anchor = target
+            full = os.path.normpath(os.path.join(os.path.dirname(doc), path))
+            assert os.path.exists(full), (doc, path)
+            if anchor:
+                assert anchor in anchors(full), (doc, path, anchor)
+            seen += 1
+    assert seen > 10
+    with open(os.path.join(ROOT, "README.md")) as f:
+        assert "docs/deploying-lambda.md" in f.read()
