@@ -593,7 +593,7 @@ cmd_test() {
     [ -f "$fixtures/$sig.json" ] || die "missing fixture $fixtures/$sig.json"
     v2_event "$sig" "$fixtures/$sig.json" >"$tmp/$sig.event.json"
     if ! meta=$(aws_do lambda invoke --function-name "$fn" --payload "fileb://$tmp/$sig.event.json" \
-        --cli-read-timeout 0 "$tmp/$sig.out.json"); then
+        --cli-read-timeout 0 --output json "$tmp/$sig.out.json"); then
       summary+=("$(printf '%-8s FAIL  aws lambda invoke failed' "$sig")"); failed=1; continue
     fi
     [ "$dry_run" = 1 ] && continue

@@ -24,7 +24,7 @@ import zipfile
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, run_bin
 
 EXAMPLE = os.path.join(ROOT, "examples", "aws-lambda-s3-tables")
 SCRIPT = os.path.join(EXAMPLE, "lifecycle.sh")
@@ -149,6 +149,9 @@ def outputs_for(template):
     return {k: values.get(k, f"value-of-{k}") for k in template["Outputs"]}
 
 
+FAKE_BIN = []  # the fake aws of the module's lifecycle fixture
+
+
 class Run:
     def __init__(self, proc, calls, executed):
         self.returncode, self.stdout, self.stderr = proc.returncode, proc.stdout, proc.stderr
@@ -168,6 +171,7 @@ def lifecycle(tmp_path_factory, template):
     fake.write_text("#!" + sys.executable + "\n" + FAKE_AWS.split("\n", 1)[1])
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     log = tmp_path / "aws.log"
+    FAKE_BIN[:] = [str(fake)]
 
     def run(*args, mode="lakeformation", stack=True, catalog=True, outputs=None, stdin=None, **state):
         st = {"mode": mode, "stack": stack, "catalog": catalog, "outputs": outputs or outputs_for(template), **state}
@@ -306,6 +310,7 @@ def test_dry_run_runs_only_read_only_calls(all_plans):
                 assert tuple(argv) in printed, (name, argv)
         for c in r.calls:
             assert "--region" in c and c[c.index("--region") + 1] == REGION, (name, c)
+        assert "\nNext: " in r.stderr or name == "logs", (name, r.stderr)  # logs --follow: no next step
 
 
 def flag_values(call, flag):
@@ -560,3 +565,42 @@ def test_doc_links_resolve():
     assert seen > 10
     with open(os.path.join(ROOT, "README.md")) as f:
         assert "docs/deploying-lambda.md" in f.read()
+
+
+def test_prerequisites_are_checked(lifecycle, tmp_path, fake_zip):
+    """A subcommand names the tool it needs (aws, jq, unzip) when it is missing from PATH."""
+    def restricted(*tools):
+        d = tmp_path / f"bin{len(os.listdir(tmp_path))}"
+        d.mkdir()
+        for t in ("bash", "dirname", "cat", "mktemp", "rm", "tr", "head", "od", "sha256sum", "cut", "env") + tools:
+            w = shutil.which(t)
+            if w:
+                os.symlink(w, d / t)
+        return str(d)
+    base = ["--region", REGION, "--stack-name", STACK, "--dry-run"]
+    no_jq = restricted("unzip")
+    r = subprocess.run([shutil.which("bash"), SCRIPT, "status", *base], env={"PATH": no_jq}, capture_output=True, text=True)
+    assert r.returncode != 0 and "'aws' is needed" in r.stderr, r.stderr
+    # with the fake aws but no jq, then no unzip
+    assert lifecycle("--help").returncode == 0
+    fake_bin = os.path.dirname(FAKE_BIN[0])
+    for missing, have, sub in (("jq", ("unzip",), "setup"), ("unzip", ("jq",), "deploy")):
+        d = restricted(*have)
+        os.symlink(os.path.join(fake_bin, "aws"), os.path.join(d, "aws"))
+        args = [sub, *base] + (["--local-binary", fake_zip("arm64")] if sub == "deploy" else [])
+        r = subprocess.run([shutil.which("bash"), SCRIPT, *args], env={"PATH": d}, capture_output=True, text=True)
+        assert r.returncode != 0 and f"'{missing}' is needed" in r.stderr, (sub, r.stderr)
+
+
+def test_fixtures_convert(tmp_path):
+    """The bundled fixtures are OTLP/JSON the program accepts: every record becomes a row."""
+    import pyarrow.parquet as pq
+    want = {"logs": {"logs": 2}, "traces": {"traces": 1}, "metrics": {"metrics_sum": 1, "metrics_gauge": 1}}
+    for sig, tables in want.items():
+        out = tmp_path / sig
+        r = run_bin(["convert", "--signal", sig, "-o", str(out), os.path.join(EXAMPLE, "fixtures", f"{sig}.json")])
+        assert r.returncode == 0, r.stderr
+        for table, rows in tables.items():
+            files = [os.path.join(d, f) for d, _, fs in os.walk(out / table) for f in fs if f.endswith(".parquet")]
+            assert files, (sig, table, os.listdir(out))
+            assert sum(pq.read_metadata(f).num_rows for f in files) == rows, (sig, table)
