@@ -10,7 +10,7 @@ cache=${OTLP2PARQUET_CACHE:-$HOME/.cache/otlp2parquet}
 mkdir -p "$cache"
 
 build_pkgs="gcc make pkg-config libmicrohttpd-dev libzstd-dev libsnappy-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev"
-test_pkgs="clang libclang-rt-14-dev"
+test_pkgs="clang libclang-rt-14-dev shellcheck awscli unzip jq"
 
 apt_ensure() {
   local missing=()
