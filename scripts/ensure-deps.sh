@@ -14,10 +14,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${OTLP2PARQUET_CACHE:-$HOME/.cache/otlp2parquet}
 mkdir -p "$cache"
 
-build_pkgs="gcc make pkg-config libmicrohttpd-dev libzstd-dev libsnappy-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev"
-test_pkgs="clang libclang-rt-14-dev qemu-user-static"
-lambda_pkgs="gcc make patchelf zip ca-certificates binutils"
-lambda_arm64_pkgs="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libmicrohttpd-dev:arm64 libzstd-dev:arm64 libsnappy-dev:arm64 zlib1g-dev:arm64 libjansson-dev:arm64 libcurl4-openssl-dev:arm64 libssl-dev:arm64"
+build_pkgs=(gcc make pkg-config libmicrohttpd-dev libzstd-dev libsnappy-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev)
+test_pkgs=(clang libclang-rt-14-dev qemu-user-static)
+lambda_pkgs=(gcc make patchelf zip ca-certificates binutils)
+lambda_arm64_pkgs=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libmicrohttpd-dev:arm64 libzstd-dev:arm64 libsnappy-dev:arm64 zlib1g-dev:arm64 libjansson-dev:arm64 libcurl4-openssl-dev:arm64 libssl-dev:arm64)
 
 apt_ensure() {
   local missing=()
@@ -109,11 +109,11 @@ rie_ensure() {
 }
 
 case "${1:-build}" in
-  build) apt_ensure $build_pkgs ;;
-  lambda-x86_64) apt_ensure $lambda_pkgs $build_pkgs ;;
-  lambda-arm64) arm64_arch_ensure; apt_ensure $lambda_pkgs $lambda_arm64_pkgs ;;
+  build) apt_ensure "${build_pkgs[@]}" ;;
+  lambda-x86_64) apt_ensure "${lambda_pkgs[@]}" "${build_pkgs[@]}" ;;
+  lambda-arm64) arm64_arch_ensure; apt_ensure "${lambda_pkgs[@]}" "${lambda_arm64_pkgs[@]}" ;;
   test)  arm64_arch_ensure
-         apt_ensure $build_pkgs $test_pkgs $lambda_pkgs $lambda_arm64_pkgs
+         apt_ensure "${build_pkgs[@]}" "${test_pkgs[@]}" "${lambda_pkgs[@]}" "${lambda_arm64_pkgs[@]}"
          venv_ensure; telemetrygen_ensure; versitygw_ensure; iceberg_rest_ensure; rie_ensure ;;
   *) echo "usage: $0 build|test|lambda-x86_64|lambda-arm64" >&2; exit 2 ;;
 esac

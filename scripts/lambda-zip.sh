@@ -28,8 +28,8 @@ case "$arch" in
   *) echo "lambda-zip: ARCH must be arm64 or x86_64, not '$arch'" >&2; exit 2 ;;
 esac
 libdirs=("/lib/$triple" "/usr/lib/$triple")
-readelf=readelf
-strip=strip
+readelf="readelf"
+strip="strip"
 command -v "$triple-readelf" >/dev/null && readelf=$triple-readelf
 command -v "$triple-strip" >/dev/null && strip=$triple-strip
 task=/var/task
