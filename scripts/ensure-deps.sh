@@ -100,12 +100,15 @@ iceberg_rest_ensure() {
   mvn -q dependency:copy -Dartifact="org.apache.iceberg:iceberg-open-api:$iceberg_rest_version" -DoutputDirectory="$dir"
 }
 
-# The AWS Lambda Runtime Interface Emulator (a static Go binary): the Lambda zip tests run it in
-# a chroot with the unpacked zip.
-rie_version=v0.0.0-20261030222936-bef5c4ba774d
-rie_ensure() {
-  [ -x "$cache/bin/aws-lambda-rie" ] && return 0
-  CGO_ENABLED=0 go_install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$rie_version"
+# The AWS Lambda Runtime Interface Emulator: runs the Lambda mode (bootstrap) as Lambda does. Built
+# static (CGO_ENABLED=0): the Lambda zip tests copy it into a chroot that has no libc of the host's,
+# so a dynamically linked one found in the cache is rebuilt.
+lambda_rie_version=v0.0.0-20261030222936-bef5c4ba774d
+lambda_rie_ensure() {
+  local bin="$cache/bin/aws-lambda-rie"
+  [ -x "$bin" ] && ! readelf -l "$bin" | grep -q 'program interpreter' && return 0
+  rm -f "$bin"
+  CGO_ENABLED=0 go_install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$lambda_rie_version"
 }
 
 case "${1:-build}" in
@@ -114,6 +117,6 @@ case "${1:-build}" in
   lambda-arm64) arm64_arch_ensure; apt_ensure "${lambda_pkgs[@]}" "${lambda_arm64_pkgs[@]}" ;;
   test)  arm64_arch_ensure
          apt_ensure "${build_pkgs[@]}" "${test_pkgs[@]}" "${lambda_pkgs[@]}" "${lambda_arm64_pkgs[@]}"
-         venv_ensure; telemetrygen_ensure; versitygw_ensure; iceberg_rest_ensure; rie_ensure ;;
+         venv_ensure; telemetrygen_ensure; versitygw_ensure; lambda_rie_ensure; iceberg_rest_ensure ;;
   *) echo "usage: $0 build|test|lambda-x86_64|lambda-arm64" >&2; exit 2 ;;
 esac

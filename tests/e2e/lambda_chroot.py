@@ -189,6 +189,8 @@ class LambdaEmulator:
         self.log_path = os.path.join(root, "rie.log")
         ensure_dev_null(root)
         os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
+        assert elf_info(RIE)["interp"] is None, (
+            f"{RIE} is dynamically linked; the chroot has no host libc (scripts/ensure-deps.sh test builds it static)")
         shutil.copy2(RIE, os.path.join(root, "aws-lambda-rie"))
         argv = chroot_argv(root, arch, "/aws-lambda-rie",
                            "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
