@@ -237,7 +237,8 @@ class LambdaEmulator:
             return status, body.decode(errors="replace")
 
     def output(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
