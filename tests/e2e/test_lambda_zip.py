@@ -106,7 +106,7 @@ def test_zip_answers_an_invocation_in_a_chroot(arch, unpacked):
     root, _ = unpacked(arch)
     os.makedirs(os.path.join(root, "data"))
     # qemu makes the arm64 function's start slower
-    rie = LambdaEmulator(root, arch, timeout_secs=10 if arch == "x86_64" else 30,
+    rie = LambdaEmulator(root, arch, timeout_secs=10 if arch == "x86_64" else 15,
                          OTLP2PARQUET_STORAGE_BACKEND="fs", OTLP2PARQUET_STORAGE_PATH="/data",
                          OTLP2PARQUET_LISTEN_ADDR="127.0.0.1:0")
     try:
