@@ -69,6 +69,14 @@ versitygw_ensure() {
   go_install "github.com/versity/versitygw/cmd/versitygw@$versitygw_version"
 }
 
+# The AWS Lambda Runtime Interface Emulator: runs the Lambda mode (bootstrap) as Lambda does, for
+# the Lambda end-to-end tests (tests/e2e/test_lambda_runtime.py).
+lambda_rie_version=v0.0.0-20261030222936-bef5c4ba774d
+lambda_rie_ensure() {
+  [ -x "$cache/bin/aws-lambda-rie" ] && return 0
+  go_install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$lambda_rie_version"
+}
+
 # Apache Iceberg's REST catalog fixture (RESTCatalogServer, a self-contained jar) for the
 # Iceberg end-to-end tests; Java 17 runs it. Fetched once with Maven. The jar bundles iceberg-aws
 # (S3FileIO) and the AWS SDK v2, so the same jar serves a warehouse on versitygw (conftest.py).
@@ -85,6 +93,6 @@ iceberg_rest_ensure() {
 
 case "${1:-build}" in
   build) apt_ensure $build_pkgs ;;
-  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure; telemetrygen_ensure; versitygw_ensure; iceberg_rest_ensure ;;
+  test)  apt_ensure $build_pkgs $test_pkgs; venv_ensure; telemetrygen_ensure; versitygw_ensure; lambda_rie_ensure; iceberg_rest_ensure ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
