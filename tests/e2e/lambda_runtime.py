@@ -181,8 +181,11 @@ class LambdaRie:
     handler's environment is env (plus what the emulator sets). root: a folder for the log.
     chroot: a list of argv words to put before the emulator (e.g. ["chroot", root]); then
     rie and bootstrap are paths inside the new root. The emulator's flags:
-    --runtime-interface-emulator-address HOST:PORT (its invoke API, default 0.0.0.0:8080) and
-    --log-level; the bootstrap is its positional argument (default /var/runtime/bootstrap)."""
+    --runtime-interface-emulator-address HOST:PORT (its invoke API, default 0.0.0.0:8080),
+    --runtime-api-address HOST:PORT (the Runtime API it gives the bootstrap in
+    AWS_LAMBDA_RUNTIME_API, default 127.0.0.1:9001) and --log-level; the bootstrap (and its
+    arguments) are its positional arguments (default /var/task/bootstrap, /opt/bootstrap or
+    /var/runtime/bootstrap)."""
 
     def __init__(self, bootstrap, root, env=None, rie=None, prefix=(), startup_timeout=60):
         self.port = free_port()
@@ -194,8 +197,9 @@ class LambdaRie:
         boot = [bootstrap] if isinstance(bootstrap, str) else list(bootstrap)
         full_env = clean_env(**(env or {}))
         full_env.setdefault("AWS_LAMBDA_FUNCTION_TIMEOUT", "120")
+        self.runtime_api = f"127.0.0.1:{free_port()}"
         argv = [*prefix, rie or AWS_LAMBDA_RIE, "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
-                "--log-level", "info", *boot]
+                "--runtime-api-address", self.runtime_api, "--log-level", "info", *boot]
         self.proc = subprocess.Popen(argv, env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + startup_timeout
         while time.monotonic() < deadline:
