@@ -132,6 +132,8 @@ static int set_path(lambda_event_t *ev, const char *path, const char *stage, cha
 {
     if (!path || !*path)
         path = "/";
+    if (path[0] != '/')
+        return fail(msg, msglen, "the path does not start with /");
     if (stage && *stage && strcmp(stage, "$default")) {
         size_t sl = strlen(stage);
         if (path[0] == '/' && !strncmp(path + 1, stage, sl) && (path[1 + sl] == '/' || path[1 + sl] == 0)) {

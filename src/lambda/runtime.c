@@ -13,7 +13,7 @@
 
 #define API_PREFIX "/2018-06-01/runtime"
 #define POST_TIMEOUT_MS 10000
-#define MAX_NEXT_FAILURES 5
+#define MAX_NEXT_FAILURES 3
 
 size_t lambda_max_event(size_t max_body)
 {
@@ -122,22 +122,29 @@ int lambda_run(const char *api, const lambda_handler_t *h, size_t max_event)
         err_t err;
         err_clear(&err);
         if (http_request(&next, &resp, &err) || resp.status != 200) {
-            if (err.msg[0])
-                log_msg(LOG_ERROR, "lambda: GET invocation/next: %s", err.msg);
-            else
-                log_msg(LOG_ERROR, "lambda: GET invocation/next: HTTP %ld", resp.status);
             /* an event over the size limit: curl gave up reading it, but its id is in the header */
             char rid[300];
-            if (http_response_header(&resp, "Lambda-Runtime-Aws-Request-Id", rid, sizeof rid) == 0 &&
-                valid_request_id(rid) && resp.status == 200) {
+            if (resp.status == 200 &&
+                http_response_header(&resp, "Lambda-Runtime-Aws-Request-Id", rid, sizeof rid) == 0 &&
+                valid_request_id(rid)) {
+                log_msg(LOG_ERROR, "lambda: invocation %s: %s", rid, err.msg);
                 invocation_error(api, rid, "Runtime.EventTooLarge", "the event exceeds the size limit");
                 continue;
             }
+            /* the Runtime API answering an error means this environment is done; no answer at
+             * all may be a moment's trouble: a few more tries, then give up (Lambda starts a new
+             * environment) */
+            if (resp.status) {
+                log_msg(LOG_ERROR, "lambda: GET invocation/next: HTTP %ld; exiting", resp.status);
+                http_response_free(&resp);
+                return -1;
+            }
+            log_msg(LOG_ERROR, "lambda: GET invocation/next: %s", err.msg);
             if (++failures >= MAX_NEXT_FAILURES) {
                 http_response_free(&resp);
                 return -1;
             }
-            sleep(1);
+            usleep(100000u * (unsigned)failures);
             continue;
         }
         failures = 0;
