@@ -522,3 +522,24 @@ def iceberg_rest_s3(tmp_path_factory, iceberg_s3_gateway):
     f = IcebergRestFixture(tmp_path_factory.mktemp("iceberg-rest-s3"), s3=iceberg_s3_gateway, vend_credentials=True)
     yield f
     f.stop()
+
+
+@pytest.fixture
+def lambda_rie():
+    """Factory: lambda_rie(bootstrap, root, env=None, rie=None, prefix=()) -> a started
+    lambda_runtime.LambdaRie (the AWS Lambda Runtime Interface Emulator running bootstrap, a path
+    or an argv list; prefix e.g. ["chroot", root] to run it in another root); all are stopped at
+    the end, without a sanitizer report in their output. Skips when aws-lambda-rie is missing."""
+    from lambda_runtime import AWS_LAMBDA_RIE, LambdaRie
+    started = []
+
+    def start(bootstrap, root, **kw):
+        if not kw.get("rie") and not os.path.exists(AWS_LAMBDA_RIE):
+            pytest.skip(f"{AWS_LAMBDA_RIE} is missing: run scripts/ensure-deps.sh test")
+        r = LambdaRie(bootstrap, root, **kw)
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        r.stop()
