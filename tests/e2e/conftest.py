@@ -46,6 +46,17 @@ def assert_no_sanitizer_report(text):
         assert mark not in text, f"sanitizer report in the output:\n{text[-4000:]}"
 
 
+def terminate(proc, timeout=20):
+    """SIGTERM, then SIGKILL after timeout seconds; waits for the process either way."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -486,13 +497,7 @@ class IcebergRestFixture:
         return pyiceberg_catalog(self, name=name, **props)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.log.close()
 
 

@@ -9,7 +9,6 @@ through POST /2015-03-31/functions/function/invocations; reusable with another b
 Event builders for the four HTTP families: API Gateway REST (v1), HTTP API (v2), Function URL, ALB."""
 
 import base64
-import http.server
 import json
 import os
 import queue
@@ -21,7 +20,8 @@ import urllib.error
 import urllib.request
 import uuid
 
-from conftest import BIN, CACHE, assert_no_sanitizer_report, clean_env, free_port
+from catalog_proxy import QuietHandler, serve_loopback
+from conftest import BIN, CACHE, assert_no_sanitizer_report, clean_env, free_port, terminate
 
 AWS_LAMBDA_RIE = os.environ.get("AWS_LAMBDA_RIE", os.path.join(CACHE, "bin", "aws-lambda-rie"))
 PREFIX = "/2018-06-01/runtime"
@@ -50,19 +50,9 @@ class FakeRuntimeApi:
         self.next_headers = []
         self.closing = False
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def _send(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._answer(status, headers, body)
 
             def do_GET(self):
                 if self.path != PREFIX + "/invocation/next":
@@ -103,12 +93,8 @@ class FakeRuntimeApi:
                     return self._send(202, b'{"status":"OK"}')
                 self._send(404, b'{"errorMessage":"no such path"}')
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
+        self.httpd, self.port, self.thread = serve_loopback(Handler)
         self.address = f"127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
 
     def invoke(self, event, timeout=120, headers=()):
         """Queues event (a dict, or raw bytes) and returns its Invocation."""
@@ -230,13 +216,7 @@ class LambdaRie:
             return f.read().decode("utf-8", "replace")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         if not self.log.closed:
             self.log.close()
         assert_no_sanitizer_report(self.output())

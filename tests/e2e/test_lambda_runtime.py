@@ -346,100 +346,95 @@ def pending_records(cat, ns, table="logs"):
     return sorted(os.listdir(d)) if os.path.isdir(d) else []
 
 
-def stop_clean(p, api):
-    rc = p.stop()
-    out = p.output()
-    api.close()
-    assert_no_sanitizer_report(out)
-    assert rc == 1, out[-3000:]
-    return out
+@pytest.fixture
+def iceberg_lambda(iceberg_rest, tmp_path):
+    """Factory: iceberg_lambda(proxied=False) -> (namespace, proxy or None, api, process): the
+    Lambda mode committing to the REST fixture (through a CatalogProxy when proxied), a fresh
+    namespace; at the end the process must exit cleanly without a sanitizer report."""
+    started = []
+
+    def start(proxied=False):
+        ns = "l" + uuid.uuid4().hex[:10]
+        proxy = CatalogProxy(iceberg_rest.port) if proxied else None
+        api = FakeRuntimeApi()
+        env = iceberg_env(proxy.uri if proxy else iceberg_rest.uri, iceberg_rest.warehouse, ns, tmp_path / ns)
+        p = LambdaProcess(api, tmp_path / f"{ns}.log", **env)
+        started.append((proxy, api, p))
+        return ns, proxy, api, p
+
+    yield start
+    for proxy, api, p in started:
+        rc = p.stop()
+        out = p.output()
+        api.close()
+        if proxy:
+            proxy.close()
+        assert_no_sanitizer_report(out)
+        assert rc == 1, out[-3000:]
 
 
-def test_iceberg_each_invocation_commits(iceberg_rest, tmp_path):
-    ns = "l" + uuid.uuid4().hex[:10]
-    api = FakeRuntimeApi()
-    p = LambdaProcess(api, tmp_path / "lambda.log", **iceberg_env(iceberg_rest.uri, iceberg_rest.warehouse, ns,
-                                                                  tmp_path / "data"))
-    try:
-        cat = pyiceberg_catalog(iceberg_rest)
-        sent = {s: [] for s in SIGNALS}
-        invocations = [("logs", "v2", PB, True), ("traces", "v1", JSON, False), ("metrics", "alb-multi", PB, True),
-                       ("logs", "function-url", JSON, True), ("traces", "alb", PB, True)]
-        for i, (signal, family, ct, b64) in enumerate(invocations):
-            req = build(signal, 500 + i)
-            sent[signal].append(req)
-            inv = api.invoke(FAMILIES[family]("POST", f"/v1/{signal}", {"Content-Type": ct}, encode(req, ct, False), b64))
-            r = inv.json()
-            check_shape(family, r, 200)
-            # committed before the answer: the catalog shows the rows at once
-            expected = merge_expected(sent[signal])
-            for table in SIGNAL_TABLES[signal]:
-                if expected.get(table):
-                    assert_rows_equal(scan_rows(cat, ns, table), expected[table], table, f" after invocation {i}")
-        assert "kept as pending" not in p.output()
-    finally:
-        stop_clean(p, api)
+def test_iceberg_each_invocation_commits(iceberg_rest, iceberg_lambda):
+    ns, _, api, p = iceberg_lambda()
+    cat = pyiceberg_catalog(iceberg_rest)
+    sent = {s: [] for s in SIGNALS}
+    invocations = [("logs", "v2", PB, True), ("traces", "v1", JSON, False), ("metrics", "alb-multi", PB, True),
+                   ("logs", "function-url", JSON, True), ("traces", "alb", PB, True)]
+    for i, (signal, family, ct, b64) in enumerate(invocations):
+        req = build(signal, 500 + i)
+        sent[signal].append(req)
+        inv = api.invoke(FAMILIES[family]("POST", f"/v1/{signal}", {"Content-Type": ct}, encode(req, ct, False), b64))
+        check_shape(family, inv.json(), 200)
+        # committed before the answer: the catalog shows the rows at once
+        expected = merge_expected(sent[signal])
+        for table in SIGNAL_TABLES[signal]:
+            if expected.get(table):
+                assert_rows_equal(scan_rows(cat, ns, table), expected[table], table, f" after invocation {i}")
+    assert "kept as pending" not in p.output()
 
 
-def test_iceberg_catalog_down_at_an_invocation_then_back(iceberg_rest, tmp_path):
-    ns = "l" + uuid.uuid4().hex[:10]
-    proxy = CatalogProxy(iceberg_rest.port)
-    api = FakeRuntimeApi()
-    p = LambdaProcess(api, tmp_path / "lambda.log", **iceberg_env(proxy.uri, iceberg_rest.warehouse, ns,
-                                                                  tmp_path / "data"))
-    try:
-        cat = pyiceberg_catalog(iceberg_rest)
-        r1 = build("logs", 1)
-        r = api.invoke(event_v2("POST", "/v1/logs", {"content-type": PB}, r1.SerializeToString(), True)).json()
-        assert r["statusCode"] == 200, r
-        assert len(scan_rows(cat, ns, "logs")) == len(merge_expected([r1])["logs"])
-        # the catalog goes down: the invocation still answers 200, its file pending
-        proxy.set("down")
-        r2 = build("logs", 2)
-        r = api.invoke(event_v1("POST", "/v1/logs", {"Content-Type": JSON}, otlp_json_bytes(r2), False),
-                       timeout=180).json()
-        assert r["statusCode"] == 200, r
-        assert "kept as pending" in p.output(), p.output()[-3000:]
-        assert pending_records(cat, ns), "no pending record"
-        assert len(scan_rows(cat, ns, "logs")) == len(merge_expected([r1])["logs"])
-        # back: the next invocation (another signal) commits the pending file, and its own
-        proxy.set("pass")
-        r3 = build("traces", 3)
-        r = api.invoke(event_alb("POST", "/v1/traces", {"content-type": PB}, r3.SerializeToString(), True)).json()
-        assert r["statusCode"] == 200, r
-        assert not pending_records(cat, ns)
-        assert_rows_equal(scan_rows(cat, ns, "logs"), merge_expected([r1, r2])["logs"], "logs")
-        assert_rows_equal(scan_rows(cat, ns, "traces"), merge_expected([r3])["traces"], "traces")
-    finally:
-        stop_clean(p, api)
-        proxy.close()
+def test_iceberg_catalog_down_at_an_invocation_then_back(iceberg_rest, iceberg_lambda):
+    ns, proxy, api, p = iceberg_lambda(proxied=True)
+    cat = pyiceberg_catalog(iceberg_rest)
+    r1 = build("logs", 1)
+    r = api.invoke(event_v2("POST", "/v1/logs", {"content-type": PB}, r1.SerializeToString(), True)).json()
+    assert r["statusCode"] == 200, r
+    assert len(scan_rows(cat, ns, "logs")) == len(merge_expected([r1])["logs"])
+    # the catalog goes down: the invocation still answers 200, its file pending
+    proxy.set("down")
+    r2 = build("logs", 2)
+    r = api.invoke(event_v1("POST", "/v1/logs", {"Content-Type": JSON}, otlp_json_bytes(r2), False),
+                   timeout=180).json()
+    assert r["statusCode"] == 200, r
+    assert "kept as pending" in p.output(), p.output()[-3000:]
+    assert pending_records(cat, ns), "no pending record"
+    assert len(scan_rows(cat, ns, "logs")) == len(merge_expected([r1])["logs"])
+    # back: the next invocation (another signal) commits the pending file, and its own
+    proxy.set("pass")
+    r3 = build("traces", 3)
+    r = api.invoke(event_alb("POST", "/v1/traces", {"content-type": PB}, r3.SerializeToString(), True)).json()
+    assert r["statusCode"] == 200, r
+    assert not pending_records(cat, ns)
+    assert_rows_equal(scan_rows(cat, ns, "logs"), merge_expected([r1, r2])["logs"], "logs")
+    assert_rows_equal(scan_rows(cat, ns, "traces"), merge_expected([r3])["traces"], "traces")
 
 
-def test_iceberg_catalog_down_before_the_first_use_of_a_table_is_503(iceberg_rest, tmp_path):
+def test_iceberg_catalog_down_before_the_first_use_of_a_table_is_503(iceberg_rest, iceberg_lambda):
     """A table that was never opened cannot take a file while the catalog is down: 503 with
     Retry-After (the client retries), nothing written; once it is back the retry lands."""
-    ns = "l" + uuid.uuid4().hex[:10]
-    proxy = CatalogProxy(iceberg_rest.port)
-    api = FakeRuntimeApi()
-    p = LambdaProcess(api, tmp_path / "lambda.log", **iceberg_env(proxy.uri, iceberg_rest.warehouse, ns,
-                                                                  tmp_path / "data"))
-    try:
-        assert api.wait_next(1, timeout=60), p.output()
-        proxy.set("down")
-        req = build("traces", 9)
-        ev = event_v2("POST", "/v1/traces", {"content-type": PB}, req.SerializeToString(), True)
-        r = api.invoke(ev, timeout=180).json()
-        assert r["statusCode"] == 503, r
-        assert response_header(r, "Retry-After") == "5"
-        assert status_of(r)[0] == 14
-        proxy.set("pass")
-        r = api.invoke(ev).json()
-        assert r["statusCode"] == 200, r
-        cat = pyiceberg_catalog(iceberg_rest)
-        assert_rows_equal(scan_rows(cat, ns, "traces"), merge_expected([req])["traces"], "traces")
-    finally:
-        stop_clean(p, api)
-        proxy.close()
+    ns, proxy, api, p = iceberg_lambda(proxied=True)
+    assert api.wait_next(1, timeout=60), p.output()
+    proxy.set("down")
+    req = build("traces", 9)
+    ev = event_v2("POST", "/v1/traces", {"content-type": PB}, req.SerializeToString(), True)
+    r = api.invoke(ev, timeout=180).json()
+    assert r["statusCode"] == 503, r
+    assert response_header(r, "Retry-After") == "5"
+    assert status_of(r)[0] == 14
+    proxy.set("pass")
+    r = api.invoke(ev).json()
+    assert r["statusCode"] == 200, r
+    cat = pyiceberg_catalog(iceberg_rest)
+    assert_rows_equal(scan_rows(cat, ns, "traces"), merge_expected([req])["traces"], "traces")
 
 
 # --- the AWS Lambda Runtime Interface Emulator -------------------------------------------------
