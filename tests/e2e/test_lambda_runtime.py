@@ -268,6 +268,15 @@ def test_an_event_that_is_no_http_event_is_a_runtime_error(lam, event):
     assert r["statusCode"] == 200
 
 
+def test_an_event_over_the_size_limit_is_a_runtime_error(lam):
+    """An event larger than any body the limit allows (6 MiB as base64 plus room for headers):
+    not read whole; answered on /error, and the environment stays usable."""
+    ev = event_v2("POST", "/v1/logs", {"content-type": JSON}, b" " * (12 << 20), False)
+    inv = lam.api.invoke(ev)
+    assert inv.kind == "error" and inv.error_type == "Runtime.EventTooLarge", inv.body
+    assert lam.api.invoke(event_v2("GET", "/health")).json()["statusCode"] == 200
+
+
 def test_warm_invocations_reuse_the_process(lam):
     """Many invocations, one process (configuration and storage set up once)."""
     pid = lam.proc.proc.pid
