@@ -336,6 +336,8 @@ static int run(int argc, char **argv, char **files)
     if (creds) {
         aws_cred_free(creds);
         http_client_global_cleanup(); /* every other thread has ended */
+    } else if (lambda_api) {
+        http_client_global_cleanup(); /* the Runtime API client's handle */
     }
     return rc;
 }
