@@ -100,7 +100,8 @@ iceberg_rest_ensure() {
   mvn -q dependency:copy -Dartifact="org.apache.iceberg:iceberg-open-api:$iceberg_rest_version" -DoutputDirectory="$dir"
 }
 
-# The AWS Lambda Runtime Interface Emulator: runs the Lambda mode (bootstrap) as Lambda does. Built
+# The AWS Lambda Runtime Interface Emulator: runs the Lambda mode (bootstrap) as Lambda does, for
+# tests/e2e/test_lambda_runtime.py and test_lambda_zip.py. Built
 # static (CGO_ENABLED=0): the Lambda zip tests copy it into a chroot that has no libc of the host's,
 # so a dynamically linked one found in the cache is rebuilt.
 lambda_rie_version=v0.0.0-20261030222936-bef5c4ba774d

@@ -925,6 +925,19 @@ void ice_committer_tick(ice_committer_t *c)
     }
 }
 
+int ice_committer_retry_pending(ice_committer_t *c)
+{
+    int rc = 0;
+    for (int ti = 0; ti < TABLE_COUNT; ti++) {
+        ice_table_t *t = &c->tables[ti];
+        pthread_mutex_lock(&t->mu);
+        if (t->opened && t->npending && commit_locked(t, NULL, 0))
+            rc = 1;
+        pthread_mutex_unlock(&t->mu);
+    }
+    return rc;
+}
+
 size_t ice_committer_pending(ice_committer_t *c)
 {
     size_t n = 0;

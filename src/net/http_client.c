@@ -272,7 +272,8 @@ int http_request(const http_request_t *req, http_response_t *resp, err_t *err)
     rc |= curl_easy_setopt(h, CURLOPT_URL, req->url);
     rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM for DNS timeouts in threads */
-    rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+    rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                           req->timeout_ms > 0 ? req->timeout_ms : req->timeout_ms < 0 ? 0L : DEFAULT_TIMEOUT_MS);
     rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                            req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);
     rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

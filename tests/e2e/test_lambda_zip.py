@@ -100,7 +100,6 @@ HEALTH_V2 = {"version": "2.0", "rawPath": "/health", "requestContext": {"http": 
              "headers": {}, "isBase64Encoded": False}
 
 
-@pytest.mark.xfail(reason="Lambda loop not merged yet", strict=False)
 @pytest.mark.parametrize("arch", ["x86_64", "arm64"])
 def test_zip_answers_an_invocation_in_a_chroot(arch, unpacked):
     root, _ = unpacked(arch)
