@@ -115,3 +115,92 @@ def test_zip_answers_an_invocation_in_a_chroot(arch, unpacked):
         assert body.get("body") == "ok", body
     finally:
         rie.stop()
+
+
+def zip_env(gw, fx, ns):
+    """The function's environment in the chroot: storage on versitygw, Iceberg through the REST
+    fixture whose warehouse is on the same gateway (it vends the keys for the tables' files)."""
+    env = gw.server_env(prefix="plain")
+    env.update(OTLP2PARQUET_ICEBERG_REST_URI=fx.uri, OTLP2PARQUET_ICEBERG_WAREHOUSE=fx.warehouse,
+               OTLP2PARQUET_ICEBERG_NAMESPACE=ns)
+    return env
+
+
+def test_zip_in_a_chroot_serves_every_family_and_commits_to_iceberg(unpacked, iceberg_rest_s3, iceberg_s3_gateway):
+    """The x86_64 zip alone in a root, under the Runtime Interface Emulator: v1 (with a stage),
+    v2, Function URL and ALB events (single- and multi-value headers) for every signal, protobuf
+    base64 and JSON plain or gzip: 200 in the family's shape with the Export*ServiceResponse;
+    bad input 400 and unknown paths 404; and every row lands in versitygw, committed to the
+    Iceberg REST fixture, read back exactly by pyiceberg."""
+    from lambda_runtime import response_body, response_header
+    from otlp_values import SIGNAL_TABLES, assert_rows_equal, merge_expected
+    from test_iceberg_commit import fresh_ns, scan_rows
+    from test_lambda_runtime import FAMILIES, JSON, PB, SIGNALS, VARIANTS, build, check_shape, encode, headers_for, status_of
+    from iceberg_readers import pyiceberg_catalog
+    root, _ = unpacked("x86_64")
+    ns = fresh_ns()
+    rie = LambdaEmulator(root, "x86_64", timeout_secs=30, **zip_env(iceberg_s3_gateway, iceberg_rest_s3, ns))
+    sent = {s: [] for s in SIGNALS}
+    try:
+        k = 0
+        for family in FAMILIES:
+            for signal in SIGNALS:
+                vname = ("pb-b64", "json-plain", "json-gzip-b64")[k % 3]
+                ct, gz, b64, style = VARIANTS[vname]
+                req = build(signal, 9000 + k)
+                k += 1
+                status, resp = rie.invoke(FAMILIES[family]("POST", f"/v1/{signal}", headers_for(ct, gz, style),
+                                                           encode(req, ct, gz), b64), timeout=120)
+                assert status == 200 and isinstance(resp, dict), (status, resp, rie.output()[-3000:])
+                check_shape(family, resp, 200)
+                assert response_header(resp, "Content-Type").startswith(PB if ct == PB else JSON), resp
+                body = response_body(resp)
+                assert body in (b"", b"{}"), (family, signal, vname, body)
+                sent[signal].append(req)
+        # bad input: a 400 in the request's encoding, nothing written; an unknown path: 404
+        status, resp = rie.invoke(FAMILIES["v2"]("POST", "/v1/logs", {"content-type": PB}, b"\x0a\xff", True))
+        check_shape("v2", resp, 400)
+        assert status_of(resp)[0] == 3, resp
+        status, resp = rie.invoke(FAMILIES["alb"]("POST", "/v1/nothing", {"content-type": JSON}, b"{}", False))
+        check_shape("alb", resp, 404)
+        out = rie.output()
+        assert "Successfully committed to catalog table 'logs'" in out, out[-3000:]
+        assert iceberg_s3_gateway.secret_key not in out
+    finally:
+        rie.stop()
+    cat = pyiceberg_catalog(iceberg_rest_s3)
+    for signal, reqs in sent.items():
+        exp = merge_expected(reqs)
+        for table in SIGNAL_TABLES[signal]:
+            if exp.get(table):
+                assert_rows_equal(scan_rows(cat, ns, table), exp[table], table, " (zip in a chroot, pyiceberg)")
+    # the data files are objects in the gateway's bucket under the tables' locations
+    loc = cat.load_table(f"{ns}.logs").metadata.location
+    assert loc.startswith(f"s3://{iceberg_s3_gateway.bucket}/")
+    keys = iceberg_s3_gateway.keys(loc.split("/", 3)[3] + "/data/")
+    assert keys and all(k.endswith(".parquet") for k in keys), keys[:5]
+
+
+def test_arm64_zip_answers_a_logs_invocation_like_x86_64(unpacked, tmp_path):
+    """Under qemu the arm64 zip answers one export invocation exactly as the x86_64 zip does, and
+    writes the same rows."""
+    from otlp_values import assert_rows_equal, merge_expected, read_rows_pyarrow
+    from test_lambda_runtime import FAMILIES, PB, build, encode
+    req = build("logs", 77)
+    event = FAMILIES["v2"]("POST", "/v1/logs", {"content-type": PB}, encode(req, PB, False), True)
+    answers = {}
+    for arch in ("x86_64", "arm64"):
+        root, _ = unpacked(arch)
+        os.makedirs(os.path.join(root, "data"))
+        rie = LambdaEmulator(root, arch, timeout_secs=30, OTLP2PARQUET_STORAGE_BACKEND="fs",
+                             OTLP2PARQUET_STORAGE_PATH="/data")
+        try:
+            status, resp = rie.invoke(event, timeout=120)
+            assert status == 200, (status, resp, rie.output()[-3000:])
+        finally:
+            rie.stop()
+        answers[arch] = {k: v for k, v in resp.items() if k != "headers"}, resp["headers"]
+        files = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(root, "data", "logs")) for f in fs
+                 if f.endswith(".parquet")]
+        assert_rows_equal(read_rows_pyarrow(files, "logs"), merge_expected([req])["logs"], "logs", f" ({arch})")
+    assert answers["x86_64"] == answers["arm64"]
