@@ -38,6 +38,21 @@ FUZZ_FLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=fuzzer-no-link,address,undefine
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
+# Lambda packages: `make lambda-zip ARCH=arm64|x86_64` (arm64, the deployment default, unless told)
+# writes dist/otlp2parquet-lambda-linux-<arch>.zip: `bootstrap` (this program, built for size and
+# stripped) with every shared library it needs and the dynamic loader, made by
+# scripts/lambda-zip.sh. Objects go to build/aarch64/ and build/x86_64/; both arches are built
+# with Debian's <triple>-gcc, arm64 as a cross build against the arm64 (multiarch) -dev packages.
+ARCH ?= arm64
+LAMBDA_M_arm64  := aarch64
+LAMBDA_M_x86_64 := x86_64
+LAMBDA_M    := $(LAMBDA_M_$(ARCH))
+LAMBDA_CC   := $(LAMBDA_M)-linux-gnu-gcc
+LAMBDA_DIR  := build/$(LAMBDA_M)
+LAMBDA_FLAGS := $(CFLAGS_COMMON) -Os -ffunction-sections -fdata-sections
+LAMBDA_OBJS := $(SRCS:%.c=$(LAMBDA_DIR)/obj/%.o)
+LAMBDA_ZIP  := dist/otlp2parquet-lambda-linux-$(ARCH).zip
+
 .DEFAULT_GOAL := all
 # `make V=1` shows the full compiler command lines
 ifeq ($(V),1)
@@ -51,10 +66,12 @@ endif
 # version.o is rebuilt whenever the version or the commit changes
 VERSION_STAMP := build/version.stamp
 $(shell mkdir -p build; echo '$(VERSION_DEFS)' | cmp -s - $(VERSION_STAMP) || echo '$(VERSION_DEFS)' > $(VERSION_STAMP))
-$(REL_DIR)/src/util/version.o $(SAN_DIR)/obj/src/util/version.o $(FUZZ_DIR)/obj/src/util/version.o: $(VERSION_STAMP)
-$(REL_DIR)/src/util/version.o $(SAN_DIR)/obj/src/util/version.o $(FUZZ_DIR)/obj/src/util/version.o: EXTRA_DEFS := $(VERSION_DEFS)
+VERSION_OBJS := $(REL_DIR)/src/util/version.o $(SAN_DIR)/obj/src/util/version.o $(FUZZ_DIR)/obj/src/util/version.o \
+                build/aarch64/obj/src/util/version.o build/x86_64/obj/src/util/version.o
+$(VERSION_OBJS): $(VERSION_STAMP)
+$(VERSION_OBJS): EXTRA_DEFS := $(VERSION_DEFS)
 
-.PHONY: all run test deps test-deps unit fuzz fuzz-smoke e2e tools clean bench
+.PHONY: all run test deps test-deps unit fuzz fuzz-smoke e2e tools clean lambda-zip lambda-bootstrap bench
 all: build/otlp2parquet
 
 build/otlp2parquet: $(REL_OBJS)
@@ -95,6 +112,26 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	$(call say,LINK,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
 
+lambda-zip:
+ifeq ($(LAMBDA_M),)
+	$(error ARCH must be arm64 or x86_64, not '$(ARCH)')
+endif
+	@scripts/ensure-deps.sh lambda-$(ARCH)
+	@$(MAKE) --no-print-directory -j$(shell nproc) ARCH=$(ARCH) lambda-bootstrap
+	$(call say,ZIP,$(LAMBDA_ZIP))
+	$(Q)scripts/lambda-zip.sh $(ARCH) $(LAMBDA_DIR)/otlp2parquet $(LAMBDA_ZIP)
+
+lambda-bootstrap: $(LAMBDA_DIR)/otlp2parquet
+
+$(LAMBDA_DIR)/otlp2parquet: $(LAMBDA_OBJS)
+	$(call say,LINK,$@)
+	$(Q)$(LAMBDA_CC) $(LAMBDA_FLAGS) -Wl,--gc-sections -s -o $@ $^ $(LIBS)
+
+build/aarch64/obj/%.o build/x86_64/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(LAMBDA_CC) $(LAMBDA_FLAGS) $(EXTRA_DEFS) -c -o $@ $<
+
 deps:
 	@scripts/ensure-deps.sh build
 
@@ -128,6 +165,6 @@ bench: test-deps
 	@$(BENCH_PY) bench/run.py
 
 clean:
-	rm -rf build
+	rm -rf build dist
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,5 +1,7 @@
 /* otlp2parquet: command line. Chooses the mode (server, convert; Lambda later), loads the
- * configuration and wires storage -> ingest -> front end. */
+ * configuration and wires storage -> ingest -> front end. With AWS_LAMBDA_RUNTIME_API set (a
+ * Lambda custom runtime), the default mode is the Lambda loop (src/lambda) instead of the server. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "ingest/content.h"
 #include "iceberg/committer.h"
 #include "ingest/ingest.h"
+#include "lambda/runtime.h"
 #include "net/http_client.h"
 #include "parquet/writer.h"
 #include "storage/storage.h"
@@ -31,6 +34,10 @@ static void usage(FILE *out)
             "                                          a probe object) and, with Iceberg, the catalog (config,\n"
             "                                          namespace, tables); print each step, its error and a hint\n"
             "  otlp2parquet --help | --version\n"
+            "\n"
+            "With AWS_LAMBDA_RUNTIME_API set (an AWS Lambda custom runtime, e.g. as `bootstrap`), serve\n"
+            "answers Lambda invocations (API Gateway REST and HTTP API, Function URL and ALB events)\n"
+            "through the Runtime API instead of listening; each invocation is written before it is answered.\n"
             "\n"
             "Options:\n"
             "  --config FILE         KEY=VALUE lines (OTLP2PARQUET_ prefix optional); the environment wins\n"
@@ -60,6 +67,22 @@ static const flag_t flags[] = {
 };
 
 static int run(int argc, char **argv, char **files);
+
+/* A start-up failure: the message on stderr and, in Lambda (api set), to the Runtime API's
+ * init/error. Returns rc. */
+__attribute__((format(printf, 4, 5))) static int fail_init(const char *api, int rc, const char *type,
+                                                           const char *fmt, ...)
+{
+    char msg[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "otlp2parquet: %s\n", msg);
+    if (api)
+        lambda_init_error(api, type, msg);
+    return rc;
+}
 
 /* The configured backend. For s3 also the HTTP client and the AWS credential chain (*creds,
  * freed by the caller after the storage): credentials are looked up once now, so the start-up
@@ -112,6 +135,7 @@ int main(int argc, char **argv)
 static int run(int argc, char **argv, char **files)
 {
     const char *mode = "serve";
+    const char *lambda_api = NULL; /* Lambda mode: the Runtime API's host:port */
     const char *config_file = NULL;
     config_override_t ov[16];
     size_t nov = 0;
@@ -181,16 +205,17 @@ static int run(int argc, char **argv, char **files)
 
     err_t err;
     err_clear(&err);
+    if (!strcmp(mode, "serve")) {
+        const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+        if (api && *api)
+            lambda_api = api;
+    }
     config_t cfg;
-    if (config_load(&cfg, config_file, ov, nov, &err)) {
-        fprintf(stderr, "otlp2parquet: configuration: %s\n", err.msg);
-        return 2;
-    }
+    if (config_load(&cfg, config_file, ov, nov, &err))
+        return fail_init(lambda_api, 2, "Runtime.ConfigError", "configuration: %s", err.msg);
     log_setup(cfg.log_level, cfg.log_json);
-    if (tables_init()) {
-        fprintf(stderr, "otlp2parquet: internal error: malformed table schema\n");
-        return 1;
-    }
+    if (tables_init())
+        return fail_init(lambda_api, 1, "Runtime.InternalError", "internal error: malformed table schema");
     if (!strcmp(mode, "convert") && nfiles == 0) {
         fprintf(stderr, "otlp2parquet convert: no input files (try --help)\n");
         return 2;
@@ -211,11 +236,12 @@ static int run(int argc, char **argv, char **files)
     aws_cred_provider_t *creds = NULL;
     storage_t *storage = open_storage(&cfg, &creds, &err);
     if (!storage) {
-        fprintf(stderr, "otlp2parquet: storage: %s\n", err.msg);
+        int src = fail_init(lambda_api, err.code == ERR_CONFIG ? 2 : 1, "Runtime.StorageError", "storage: %s",
+                            err.msg);
         aws_cred_free(creds);
         if (creds)
             http_client_global_cleanup();
-        return err.code == ERR_CONFIG ? 2 : 1;
+        return src;
     }
     char where[2048];
     storage_describe(storage, NULL, where, sizeof where);
@@ -235,12 +261,13 @@ static int run(int argc, char **argv, char **files)
             creds = aws_cred_chain_new(NULL, &err); /* for s3:// table locations without vended credentials */
         ice = creds ? ice_committer_open(&cfg, creds, &err) : NULL;
         if (!ice) {
-            fprintf(stderr, "otlp2parquet: Iceberg catalog %s: %s\n", cfg.iceberg_rest_uri, err.msg);
+            int irc = fail_init(lambda_api, err.code == ERR_CONFIG ? 2 : 1, "Runtime.CatalogError",
+                                "Iceberg catalog %s: %s", cfg.iceberg_rest_uri, err.msg);
             storage_destroy(storage);
             aws_cred_free(creds);
             if (creds)
                 http_client_global_cleanup();
-            return err.code == ERR_CONFIG ? 2 : 1;
+            return irc;
         }
         snprintf(where, sizeof where, "Iceberg tables in namespace %s of %s", cfg.iceberg_namespace,
                  cfg.iceberg_rest_uri);
@@ -257,8 +284,8 @@ static int run(int argc, char **argv, char **files)
     icfg.parquet.nkv = 1;
     icfg.parquet.kv_keys = kv_keys;
     icfg.parquet.kv_vals = kv_vals;
-    /* the server and convert batch; Lambda will use INGEST_IMMEDIATE */
-    icfg.mode = INGEST_BATCHED;
+    /* the server and convert batch; Lambda writes (and commits) each invocation before answering */
+    icfg.mode = lambda_api ? INGEST_IMMEDIATE : INGEST_BATCHED;
     icfg.batch_max_rows = cfg.batch_max_rows;
     icfg.batch_max_bytes = cfg.batch_max_bytes;
     icfg.batch_max_age_secs = cfg.batch_max_age_secs;
@@ -269,8 +296,12 @@ static int run(int argc, char **argv, char **files)
     ingest_t *ing = ingest_new(&icfg, &err);
     int rc = 0;
     if (!ing) {
-        fprintf(stderr, "otlp2parquet: %s\n", err.msg);
-        rc = 1;
+        rc = fail_init(lambda_api, 1, "Runtime.InitError", "%s", err.msg);
+    } else if (lambda_api) {
+        lambda_handler_t lh = {.ingest = ing, .storage = storage, .iceberg = ice, .max_body = cfg.max_payload_bytes};
+        log_msg(LOG_INFO, "otlp2parquet %s in AWS Lambda (Runtime API %s), writing Parquet to %s", otlp2parquet_version,
+                lambda_api, where);
+        rc = lambda_run(lambda_api, &lh, lambda_max_event(cfg.max_payload_bytes)) ? 1 : 0;
     } else if (!strcmp(mode, "convert")) {
         /* no timer: an offline run flushes when buffers are full and at the end, so the age
          * of a buffer never cuts a file short */
@@ -305,6 +336,8 @@ static int run(int argc, char **argv, char **files)
     if (creds) {
         aws_cred_free(creds);
         http_client_global_cleanup(); /* every other thread has ended */
+    } else if (lambda_api) {
+        http_client_global_cleanup(); /* the Runtime API client's handle */
     }
     return rc;
 }

@@ -29,6 +29,7 @@
 
 #include <microhttpd.h>
 
+#include "http/otlp_handler.h"
 #include "http/otlp_response.h"
 #include "util/buf.h"
 #include "util/gzip.h"
@@ -39,7 +40,6 @@
 #define DEFAULT_MAX_CONNECTIONS 1024
 #define DEFAULT_TIMEOUT_SECS 30
 #define DEFAULT_DRAIN_SECS 30
-#define RETRY_AFTER_SECS "5"
 #define FRESH_GRACE_SECS 2
 
 struct http_server {
@@ -63,15 +63,9 @@ typedef struct {
     int fresh;
 } conn_t;
 
-typedef enum { ROUTE_EXPORT, ROUTE_HEALTH, ROUTE_READY } route_t;
-
 typedef struct {
     http_server_t *srv;
-    route_t route;
-    otlp_signal_t sig;
-    otlp_encoding_t enc; /* of the request; error bodies use it when enc_known */
-    int enc_known;
-    int gzip;
+    otlp_route_t rt;
     int answered;    /* a response is queued */
     int fail_status; /* the body is being discarded; this status is sent at the end */
     char fail_msg[200];
@@ -120,67 +114,6 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t outlen)
     getnameinfo(ci->client_addr, len, out, (socklen_t)outlen, NULL, 0, NI_NUMERICHOST);
 }
 
-/* Header value without surrounding whitespace, up to the first ';' (media type parameters). */
-static size_t token(const char *v, const char **start)
-{
-    while (*v == ' ' || *v == '\t')
-        v++;
-    size_t n = strcspn(v, ";");
-    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-        n--;
-    *start = v;
-    return n;
-}
-
-static int token_is(const char *p, size_t n, const char *want)
-{
-    return n == strlen(want) && strncasecmp(p, want, n) == 0;
-}
-
-static int parse_content_type(const char *v, otlp_encoding_t *enc)
-{
-    if (!v)
-        return -1;
-    const char *p;
-    size_t n = token(v, &p);
-    if (token_is(p, n, "application/x-protobuf"))
-        *enc = ENC_PROTOBUF;
-    else if (token_is(p, n, "application/json"))
-        *enc = ENC_JSON;
-    else if (token_is(p, n, "application/x-ndjson"))
-        *enc = ENC_NDJSON;
-    else
-        return -1;
-    return 0;
-}
-
-/* 0 identity, 1 gzip, -1 anything else. */
-static int parse_content_encoding(const char *v)
-{
-    if (!v)
-        return 0;
-    const char *p;
-    size_t n = token(v, &p);
-    if (n == 0 || token_is(p, n, "identity"))
-        return 0;
-    if (token_is(p, n, "gzip") || token_is(p, n, "x-gzip")) /* x-gzip: RFC 9110 §8.4.1.3 */
-        return 1;
-    return -1;
-}
-
-/* Shown in messages without letting a client put control bytes or huge text into our logs. */
-static void printable(const char *v, char *out, size_t outlen)
-{
-    size_t j = 0;
-    for (size_t i = 0; v && v[i] && j + 1 < outlen; i++) {
-        unsigned char c = (unsigned char)v[i];
-        out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    out[j] = 0;
-    if (v && strlen(v) >= outlen && outlen > 4)
-        memcpy(out + outlen - 4, "...", 4);
-}
-
 /* --- responses ----------------------------------------------------------------------------- */
 
 static int queue(struct MHD_Connection *c, req_t *r, unsigned status, const void *body, size_t len,
@@ -195,7 +128,7 @@ static int queue(struct MHD_Connection *c, req_t *r, unsigned status, const void
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     if (status == 503 || status == 429)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_SECS);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, OTLP_RETRY_AFTER_SECS);
     lock(r->srv);
     int draining = r->srv->draining;
     unlock(r->srv);
@@ -209,35 +142,35 @@ static int queue(struct MHD_Connection *c, req_t *r, unsigned status, const void
     return 0;
 }
 
-static int log_level_for(unsigned status)
+/* Logs a reply to a request and queues it. */
+static enum MHD_Result send_reply(struct MHD_Connection *c, req_t *r, const char *method, const char *url,
+                                  otlp_reply_t *rep)
 {
-    if (status == 404 || status == 405)
-        return LOG_DEBUG; /* scanners and typos; not worth a line each */
-    if (status >= 500 && status != 503)
-        return LOG_ERROR;
-    return LOG_WARN;
+    if (rep->status != 200) {
+        char who[64], shown[300], path[128], meth[16];
+        client_addr(c, who, sizeof who);
+        /* method, path and message may quote client bytes: keep log lines whole */
+        otlp_printable(rep->msg, shown, sizeof shown);
+        otlp_printable(url, path, sizeof path);
+        otlp_printable(method, meth, sizeof meth);
+        log_msg(otlp_log_level_for(rep->status), "http: %s %s from %s: %d: %s", meth, path, who, rep->status, shown);
+    }
+    int rc = queue(c, r, (unsigned)rep->status, rep->body.data, rep->body.len, rep->content_type, rep->allow);
+    otlp_reply_free(rep);
+    return rc ? MHD_NO : MHD_YES;
 }
 
 /* An error answered with a google.rpc.Status in the request's encoding (JSON when unknown). */
 static enum MHD_Result send_error(struct MHD_Connection *c, req_t *r, const char *method, const char *url,
                                   unsigned status, const char *allow, const char *msg)
 {
-    otlp_encoding_t enc = r->enc_known ? r->enc : ENC_JSON;
-    char who[64], shown[300], path[128], meth[16];
-    client_addr(c, who, sizeof who);
-    /* method, path and message may quote client bytes: keep log lines whole */
-    printable(msg, shown, sizeof shown);
-    printable(url, path, sizeof path);
-    printable(method, meth, sizeof meth);
-    log_msg(log_level_for(status), "http: %s %s from %s: %u: %s", meth, path, who, status, shown);
-    buf_t b = {0};
-    if (otlp_status_response(&b, enc, otlp_grpc_code((int)status), msg)) {
-        buf_free(&b);
+    otlp_reply_t rep;
+    memset(&rep, 0, sizeof rep);
+    if (otlp_error_reply(&rep, &r->rt, (int)status, allow, msg)) {
+        otlp_reply_free(&rep);
         return MHD_NO;
     }
-    int rc = queue(c, r, status, b.data, b.len, otlp_response_content_type(enc), allow);
-    buf_free(&b);
-    return rc ? MHD_NO : MHD_YES;
+    return send_reply(c, r, method, url, &rep);
 }
 
 /* --- the request handler ------------------------------------------------------------------- */
@@ -261,50 +194,21 @@ static enum MHD_Result on_headers(struct MHD_Connection *c, req_t *r, const char
 {
     http_server_t *s = r->srv;
     const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    r->enc_known = parse_content_type(ctype, &r->enc) == 0;
-    int is_get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
-    char msg[300];
-
-    if (!strcmp(url, "/health") || !strcmp(url, "/ready")) {
-        r->route = url[1] == 'h' ? ROUTE_HEALTH : ROUTE_READY;
-        if (!is_get)
-            return send_error(c, r, method, url, 405, "GET, HEAD", "method not allowed: use GET");
-        /* answered when the (empty) body is in, so a stray body does not confuse MHD */
-        return MHD_YES;
-    }
-    if (!strcmp(url, "/v1/logs"))
-        r->sig = SIG_LOGS;
-    else if (!strcmp(url, "/v1/traces"))
-        r->sig = SIG_TRACES;
-    else if (!strcmp(url, "/v1/metrics"))
-        r->sig = SIG_METRICS;
-    else {
-        char shown[128];
-        printable(url, shown, sizeof shown);
-        snprintf(msg, sizeof msg, "no such path: %s (OTLP paths are /v1/logs, /v1/traces, /v1/metrics)", shown);
-        return send_error(c, r, method, url, 404, NULL, msg);
-    }
-    r->route = ROUTE_EXPORT;
-    if (strcmp(method, MHD_HTTP_METHOD_POST))
-        return send_error(c, r, method, url, 405, "POST", "method not allowed: use POST");
-    if (!r->enc_known) {
-        char shown[100];
-        printable(ctype ? ctype : "(none)", shown, sizeof shown);
-        snprintf(msg, sizeof msg,
-                 "unsupported Content-Type %s: use application/x-protobuf, application/json or "
-                 "application/x-ndjson",
-                 shown);
-        return send_error(c, r, method, url, 415, NULL, msg);
-    }
     const char *cenc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
-    int ce = parse_content_encoding(cenc);
-    if (ce < 0) {
-        char shown[100];
-        printable(cenc, shown, sizeof shown);
-        snprintf(msg, sizeof msg, "unsupported Content-Encoding %s: use gzip or identity", shown);
-        return send_error(c, r, method, url, 415, NULL, msg);
+    char msg[300];
+    otlp_reply_t rep;
+    memset(&rep, 0, sizeof rep);
+    int st = otlp_route(method, url, ctype, cenc, &r->rt, &rep);
+    if (st < 0) {
+        otlp_reply_free(&rep);
+        return MHD_NO;
     }
-    r->gzip = ce;
+    if (st)
+        return send_reply(c, r, method, url, &rep);
+    /* GET /health and /ready are answered when the (empty) body is in, so a stray body does
+     * not confuse MHD */
+    if (r->rt.route != OTLP_ROUTE_EXPORT)
+        return MHD_YES;
     const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     unsigned long long declared = 0;
     if (clen) {
@@ -337,7 +241,7 @@ static enum MHD_Result on_headers(struct MHD_Connection *c, req_t *r, const char
 static enum MHD_Result on_body(req_t *r, const char *data, size_t n)
 {
     http_server_t *s = r->srv;
-    if (r->route != ROUTE_EXPORT)
+    if (r->rt.route != OTLP_ROUTE_EXPORT)
         return MHD_YES; /* a body sent with GET /health means nothing */
     if (r->fail_status) {
         r->discarded += n;
@@ -371,72 +275,44 @@ static enum MHD_Result answer_ready(struct MHD_Connection *c, req_t *r, const ch
     unlock(s);
     if (draining) /* tell load balancers to go elsewhere before the listener is gone */
         return send_error(c, r, method, url, 503, NULL, "shutting down");
-    err_t err;
-    err_clear(&err);
-    if (!s->cfg.storage)
-        return send_error(c, r, method, url, 503, NULL, "no storage configured");
-    /* through the ingest, which remembers the answer: exports get 503 while storage is down */
-    if (ingest_check_storage(s->cfg.ingest, &err)) {
-        char msg[1100];
-        snprintf(msg, sizeof msg, "storage not ready: %s", err.msg);
-        return send_error(c, r, method, url, 503, NULL, msg);
+    otlp_reply_t rep;
+    memset(&rep, 0, sizeof rep);
+    if (otlp_ready_reply(s->cfg.ingest, s->cfg.storage, &r->rt, &rep)) {
+        otlp_reply_free(&rep);
+        return MHD_NO;
     }
-    return queue(c, r, 200, "ok", 2, "text/plain; charset=utf-8", NULL) ? MHD_NO : MHD_YES;
+    return send_reply(c, r, method, url, &rep);
 }
 
 /* The whole body is in: decompress, ingest, answer. */
 static enum MHD_Result on_complete(struct MHD_Connection *c, req_t *r, const char *method, const char *url)
 {
     http_server_t *s = r->srv;
-    if (r->route == ROUTE_HEALTH)
+    if (r->rt.route == OTLP_ROUTE_HEALTH)
         return queue(c, r, 200, "ok", 2, "text/plain; charset=utf-8", NULL) ? MHD_NO : MHD_YES;
-    if (r->route == ROUTE_READY)
+    if (r->rt.route == OTLP_ROUTE_READY)
         return answer_ready(c, r, method, url);
     if (r->fail_status)
         return send_error(c, r, method, url, (unsigned)r->fail_status, NULL, r->fail_msg);
 
-    err_t err;
-    err_clear(&err);
-    const uint8_t *data = r->body.data ? r->body.data : (const uint8_t *)"";
-    size_t len = r->body.len;
-    buf_t plain = {0};
-    if (r->gzip) {
-        if (gzip_inflate(data, len, s->cfg.max_body, &plain, &err)) {
-            buf_free(&plain);
-            return send_error(c, r, method, url, (unsigned)otlp_http_status(err.code), NULL, err.msg);
-        }
-        /* the compressed copy is no longer needed: give its memory back before ingesting */
-        buf_free(&r->body);
-        data = plain.data ? plain.data : (const uint8_t *)"";
-        len = plain.len;
-    }
-    ingest_result_t res;
-    memset(&res, 0, sizeof res);
-    int rc = ingest_request(s->cfg.ingest, r->sig, r->enc, data, len, &res, &err);
-    buf_free(&plain);
-    buf_free(&r->body);
+    otlp_reply_t rep;
+    memset(&rep, 0, sizeof rep);
+    int rc = otlp_handle_export(s->cfg.ingest, &r->rt, s->cfg.max_body, &r->body, &rep);
     budget_release(s, r);
     if (rc) {
-        if (err.code == ERR_NONE)
-            err.code = ERR_INTERNAL;
-        return send_error(c, r, method, url, (unsigned)otlp_http_status(err.code), NULL,
-                          err.msg[0] ? err.msg : "ingest failed");
-    }
-    if (res.rejected) {
-        char why[200];
-        printable(res.message, why, sizeof why);
-        log_msg(LOG_WARN, "http: %s %s: %llu rows accepted, %llu rejected: %s", method, url,
-                (unsigned long long)res.rows, (unsigned long long)res.rejected, why);
-    } else
-        log_msg(LOG_DEBUG, "http: %s %s: %llu rows accepted", method, url, (unsigned long long)res.rows);
-    buf_t b = {0};
-    if (otlp_export_response(&b, r->sig, r->enc, &res)) {
-        buf_free(&b);
+        otlp_reply_free(&rep);
         return MHD_NO;
     }
-    int qrc = queue(c, r, 200, b.data, b.len, otlp_response_content_type(r->enc), NULL);
-    buf_free(&b);
-    return qrc ? MHD_NO : MHD_YES;
+    if (rep.status == 200) {
+        if (rep.res.rejected) {
+            char why[200];
+            otlp_printable(rep.res.message, why, sizeof why);
+            log_msg(LOG_WARN, "http: %s %s: %llu rows accepted, %llu rejected: %s", method, url,
+                    (unsigned long long)rep.res.rows, (unsigned long long)rep.res.rejected, why);
+        } else
+            log_msg(LOG_DEBUG, "http: %s %s: %llu rows accepted", method, url, (unsigned long long)rep.res.rows);
+    }
+    return send_reply(c, r, method, url, &rep);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,

@@ -1,6 +1,7 @@
 #include "iceberg/committer.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,10 @@ struct ice_table {
     ice_committer_t *c;
     const table_schema_t *schema;
     pthread_mutex_t mu; /* everything below; held through a commit */
-    int opened;
+    /* set once (under mu) when the table is open; from then on io, spec, sort_order_id and
+     * schema_json never change, so targets are computed without mu, which a commit holds for
+     * as long as it takes */
+    atomic_int opened;
     rest_table_t meta;
     table_io_t *io;
     ice_partition_spec_t spec;
@@ -247,7 +251,7 @@ static int open_table(ice_table_t *t, int create, err_t *err)
     err_clear(&lerr);
     if (storage_list(table_io_storage(t->io), PENDING_PREFIX, 0, recover_one, &r, &lerr))
         log_msg(LOG_WARN, "Iceberg table '%s': cannot list pending records: %s", t->schema->name, lerr.msg);
-    t->opened = 1;
+    atomic_store_explicit(&t->opened, 1, memory_order_release);
     log_msg(LOG_INFO, "Iceberg table '%s' %s at %s (snapshot: %lld, %zu pending file(s) found)", t->schema->name,
             created ? "created" : "loaded", t->meta.location, (long long)t->meta.main_snapshot_id, r.n);
     return 0;
@@ -332,15 +336,18 @@ int ice_committer_target(ice_committer_t *c, const table_schema_t *schema, const
     if (!t)
         return err_set(err, ERR_INTERNAL, "Iceberg: no table %s", schema->name);
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&t->mu);
-    int rc = t->opened ? 0 : open_table(t, 1, err);
-    if (rc) {
-        /* not this request's fault: the rows stay buffered and are tried again */
-        if (err->code != ERR_CONFIG)
-            err->code = ERR_UNAVAILABLE;
+    if (!atomic_load_explicit(&t->opened, memory_order_acquire)) {
+        pthread_mutex_lock(&t->mu);
+        int orc = t->opened ? 0 : open_table(t, 1, err);
         pthread_mutex_unlock(&t->mu);
-        return -1;
+        if (orc) {
+            /* not this request's fault: the rows stay buffered and are tried again */
+            if (err->code != ERR_CONFIG)
+                err->code = ERR_UNAVAILABLE;
+            return -1;
+        }
     }
+    int rc;
     out->table = t;
     out->storage = table_io_storage(t->io);
     out->npvals = t->spec.nfields;
@@ -365,7 +372,6 @@ int ice_committer_target(ice_committer_t *c, const table_schema_t *schema, const
         rc = ice_partition_path(&t->spec, out->pvals, &path) || buf_append_str(&path, "/");
     if (!rc)
         rc = buf_printf(&path, "%s.parquet", id);
-    pthread_mutex_unlock(&t->mu);
     if (rc || path.len >= sizeof out->key) {
         buf_free(&path);
         return err_set(err, rc ? ERR_NOMEM : ERR_INVALID, "Iceberg table '%s': data file path too long", schema->name);
@@ -869,6 +875,11 @@ int ice_committer_commit(ice_committer_t *c, ice_new_file_t *files, size_t n)
     int rc = 0;
     for (int ti = 0; ti < TABLE_COUNT; ti++) {
         ice_table_t *t = &c->tables[ti];
+        pthread_mutex_lock(&t->staged_mu);
+        size_t waiting = t->nstaged;
+        pthread_mutex_unlock(&t->staged_mu);
+        if (!waiting) /* nothing of this table: do not wait for a commit of someone else's */
+            continue;
         pthread_mutex_lock(&t->mu);
         /* whatever is staged now goes into this snapshot, other threads' files too: the
          * commits of a table are one at a time, so they group themselves under load */
@@ -912,6 +923,19 @@ void ice_committer_tick(ice_committer_t *c)
             commit_locked(t, NULL, 0);
         pthread_mutex_unlock(&t->mu);
     }
+}
+
+int ice_committer_retry_pending(ice_committer_t *c)
+{
+    int rc = 0;
+    for (int ti = 0; ti < TABLE_COUNT; ti++) {
+        ice_table_t *t = &c->tables[ti];
+        pthread_mutex_lock(&t->mu);
+        if (t->opened && t->npending && commit_locked(t, NULL, 0))
+            rc = 1;
+        pthread_mutex_unlock(&t->mu);
+    }
+    return rc;
 }
 
 size_t ice_committer_pending(ice_committer_t *c)

@@ -74,6 +74,11 @@ int ice_committer_commit(ice_committer_t *c, ice_new_file_t *files, size_t n);
 /* Retries pending files of tables whose backoff has passed (the server's timer calls this). */
 void ice_committer_tick(ice_committer_t *c);
 
+/* Commits the pending files of every opened table now, whatever their backoff says (Lambda:
+ * each invocation, since no timer runs between them). 0 when nothing is left pending, 1 when
+ * some still are (warned in the log). */
+int ice_committer_retry_pending(ice_committer_t *c);
+
 /* Files pending over all tables. */
 size_t ice_committer_pending(ice_committer_t *c);
 

@@ -4,10 +4,12 @@
 #include "net/http_client.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
@@ -66,6 +68,29 @@ void http_client_global_cleanup(void)
         pthread_key_delete(handle_key);
         global_done = 0;
     }
+}
+
+/* Lambda zip (`make lambda-zip`): the zip carries Debian's libcurl, whose built-in CA bundle path
+ * (/etc/ssl/certs/ca-certificates.crt) does not exist on provided.al2023, so the zip bundles
+ * ca-certificates.crt next to `bootstrap`. When that file exists next to the running binary it is
+ * the CA bundle; otherwise (every other build and install) libcurl's default is left alone. */
+static pthread_once_t bundled_ca_once = PTHREAD_ONCE_INIT;
+static char bundled_ca[PATH_MAX];
+
+static void bundled_ca_find(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    int len = snprintf(bundled_ca, sizeof bundled_ca, "%s/ca-certificates.crt", exe);
+    if (len < 0 || (size_t)len >= sizeof bundled_ca || access(bundled_ca, R_OK) != 0)
+        bundled_ca[0] = 0;
 }
 
 static CURL *thread_curl(void)
@@ -247,7 +272,8 @@ int http_request(const http_request_t *req, http_response_t *resp, err_t *err)
     rc |= curl_easy_setopt(h, CURLOPT_URL, req->url);
     rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM for DNS timeouts in threads */
-    rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+    rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                           req->timeout_ms > 0 ? req->timeout_ms : req->timeout_ms < 0 ? 0L : DEFAULT_TIMEOUT_MS);
     rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                            req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);
     rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -256,6 +282,9 @@ int http_request(const http_request_t *req, http_response_t *resp, err_t *err)
     rc |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     rc |= curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
     rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    pthread_once(&bundled_ca_once, bundled_ca_find);
+    if (bundled_ca[0])
+        rc |= curl_easy_setopt(h, CURLOPT_CAINFO, bundled_ca);
     rc |= set_method(h, req);
     if (rc != CURLE_OK) {
         curl_slist_free_all(headers);

@@ -22,7 +22,7 @@ typedef struct {
     size_t nheaders;
     const uint8_t *body; /* sent as is with a Content-Length (none for NULL and 0 bytes) */
     size_t body_len;
-    long timeout_ms;         /* the whole exchange; 0 = 30 s */
+    long timeout_ms;         /* the whole exchange; 0 = 30 s; < 0 = none (long polls) */
     long connect_timeout_ms; /* 0 = 5 s */
     size_t max_response;     /* response body bytes kept at most; 0 = 1 MiB; more is an error */
 } http_request_t;

@@ -7,6 +7,33 @@ import http.server
 import re
 import threading
 
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1, no request log lines, and _answer(status, headers, body) with a Content-Length:
+    the base of the test servers' handlers."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, status, headers, body):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve_loopback(handler):
+    """A ThreadingHTTPServer of handler on a free loopback port, serving from a daemon thread:
+    (server, port, thread)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    return httpd, httpd.server_address[1], thread
+
+
 COMMIT_PATH = re.compile(r"^/v1/(?:[^/]+/)?namespaces/[^/]+/tables/[^/?]+$")
 
 
@@ -24,11 +51,7 @@ class CatalogProxy:
         self.refused = 0
         self.lock = threading.Lock()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
+        class Handler(QuietHandler):
 
             def _forward(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -62,22 +85,10 @@ class CatalogProxy:
                                       if k.lower() not in ("connection", "content-length", "transfer-encoding",
                                                            "date", "server")], rbody)
 
-            def _answer(self, status, headers, body):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
             do_GET = do_POST = do_HEAD = do_DELETE = _forward
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
+        self.httpd, self.port, self.thread = serve_loopback(Handler)
         self.uri = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
 
     def set(self, mode, faults=0):
         with self.lock:

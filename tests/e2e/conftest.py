@@ -46,6 +46,17 @@ def assert_no_sanitizer_report(text):
         assert mark not in text, f"sanitizer report in the output:\n{text[-4000:]}"
 
 
+def terminate(proc, timeout=20):
+    """SIGTERM, then SIGKILL after timeout seconds; waits for the process either way."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -486,13 +497,7 @@ class IcebergRestFixture:
         return pyiceberg_catalog(self, name=name, **props)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.log.close()
 
 
@@ -522,3 +527,24 @@ def iceberg_rest_s3(tmp_path_factory, iceberg_s3_gateway):
     f = IcebergRestFixture(tmp_path_factory.mktemp("iceberg-rest-s3"), s3=iceberg_s3_gateway, vend_credentials=True)
     yield f
     f.stop()
+
+
+@pytest.fixture
+def lambda_rie():
+    """Factory: lambda_rie(bootstrap, root, env=None, rie=None, prefix=()) -> a started
+    lambda_runtime.LambdaRie (the AWS Lambda Runtime Interface Emulator running bootstrap, a path
+    or an argv list; prefix e.g. ["chroot", root] to run it in another root); all are stopped at
+    the end, without a sanitizer report in their output. Skips when aws-lambda-rie is missing."""
+    from lambda_runtime import AWS_LAMBDA_RIE, LambdaRie
+    started = []
+
+    def start(bootstrap, root, **kw):
+        if not kw.get("rie") and not os.path.exists(AWS_LAMBDA_RIE):
+            pytest.skip(f"{AWS_LAMBDA_RIE} is missing: run scripts/ensure-deps.sh test")
+        r = LambdaRie(bootstrap, root, **kw)
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        r.stop()

@@ -167,3 +167,32 @@ def test_eight_writers_fifty_commits_each(iceberg_rest, start_server):
     exp = merge_expected(sent)["logs"]
     assert len(exp) == 400 * rows_per_request
     assert_rows_equal(scan_rows(cat, ns, "logs"), exp, "logs", " (8 writers)")
+
+
+def test_two_processes_recovering_the_same_records_commit_them_once(proxied, iceberg_rest, start_server):
+    proxy, fx = proxied
+    ns = fresh_ns()
+    cat = catalog(iceberg_rest)
+    first = one_service_logs(15, 41)
+    s = start_server(**iceberg_env(fx, ns, OTLP2PARQUET_BATCH_MAX_AGE_SECS=1))
+    assert s.post("/v1/logs", first.SerializeToString()).status == 200
+    assert wait_until(lambda: snapshots(cat, ns) == 1), s.output()[-3000:]
+    proxy.set("down")
+    stranded = [one_service_logs(20 + k, 50 + k, f"svc-{k}") for k in range(3)]
+    for req in stranded:
+        assert s.post("/v1/logs", req.SerializeToString()).status == 200
+    assert wait_until(lambda: len(pending_records(cat, ns)) == 3, timeout=90), s.output()[-3000:]
+    assert s.stop() == 0
+    proxy.set("pass")
+    # both find the three records when their timers open the table, and both try to commit them
+    a = start_server(**iceberg_env(fx, ns, OTLP2PARQUET_BATCH_MAX_AGE_SECS=1))
+    b = start_server(**iceberg_env(fx, ns, OTLP2PARQUET_BATCH_MAX_AGE_SECS=1))
+    assert wait_until(lambda: not pending_records(cat, ns), timeout=90), a.output()[-2000:] + b.output()[-2000:]
+    time.sleep(3)  # let the slower one finish its attempt
+    assert a.stop() == 0 and b.stop() == 0
+    out = a.output() + b.output()
+    assert out.count("3 pending file(s) found") >= 1, out[-3000:]
+    t, snaps, entries = assert_table_consistent(cat, ns, "logs")  # no file twice
+    assert len(entries) == 4
+    assert_rows_equal(scan_rows(cat, ns, "logs"), merge_expected([first] + stranded)["logs"], "logs",
+                      " (recovered by two processes)")
