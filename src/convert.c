@@ -146,17 +146,17 @@ static int convert_json(run_t *r, const uint8_t *p, size_t n, err_t *err)
         int sig = -1;
         if (more) {
             sig = json_signal(p + start, len);
-            size_t line = content_line_of(p, start);
+            /* line numbers only for errors: counting them for every object made big files quadratic */
             if (sig < 0 && r->opt->signal < 0)
                 return err_set(err, ERR_INVALID,
                                "line %zu: JSON without a resourceLogs, resourceSpans or resourceMetrics key at the "
                                "top level, so not an OTLP export request (for an empty request, pass --signal)",
-                               line);
+                               content_line_of(p, start));
             if (sig < 0)
                 sig = r->opt->signal;
             else if (r->opt->signal >= 0 && sig != r->opt->signal)
-                return err_set(err, ERR_INVALID, "line %zu holds %s (%s), but --signal %s was given", line,
-                               otlp_signal_name((otlp_signal_t)sig), signal_key(sig),
+                return err_set(err, ERR_INVALID, "line %zu holds %s (%s), but --signal %s was given",
+                               content_line_of(p, start), otlp_signal_name((otlp_signal_t)sig), signal_key(sig),
                                otlp_signal_name((otlp_signal_t)r->opt->signal));
         }
         if (run_count && (!more || sig != run_sig)) {
