@@ -82,15 +82,11 @@ static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t n
         if (c->nvals == 0 ? c->offs.len > 4 : c->offs.len != ((size_t)c->nvals + 1) * 4)
             return err_set(err, ERR_INTERNAL, "parquet: column %s: %zu offset bytes for %u values", name,
                            c->offs.len, c->nvals);
+        /* each value is checked where the selection reads it (check_selection) */
         const uint32_t *o = (const uint32_t *)c->offs.data;
-        if (c->nvals) {
-            for (uint32_t i = 0; i < c->nvals; i++)
-                if (o[i + 1] < o[i])
-                    return err_set(err, ERR_INTERNAL, "parquet: column %s: value %u has a negative length", name, i);
-            if (o[c->nvals] > c->vals.len)
-                return err_set(err, ERR_INTERNAL, "parquet: column %s: offsets run past the %zu value bytes", name,
-                               c->vals.len);
-        }
+        if (c->nvals && o[c->nvals] > c->vals.len)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: offsets run past the %zu value bytes", name,
+                           c->vals.len);
     } else if (w == 0 || c->vals.len != (size_t)c->nvals * w)
         return err_set(err, ERR_INTERNAL, "parquet: column %s: %zu value bytes for %u values of type %d", name,
                        c->vals.len, c->nvals, leaf->type);
@@ -110,36 +106,42 @@ static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t n
     ix->lvl = lvl;
     const uint8_t *def = c->def.data, *rep = c->rep.data;
     uint8_t max_def = leaf->max_def, max_rep = leaf->max_rep;
-    uint32_t nv = 0, row = 0;
-    for (uint32_t i = 0; i < c->nlevels; i++) {
-        if (max_rep) {
-            uint8_t r = rep[i];
-            if (r > max_rep)
-                return err_set(err, ERR_INTERNAL, "parquet: column %s: entry %u: repetition level %u above %u",
-                               name, i, r, max_rep);
-            if (r == 0) {
-                if (row == nrows)
-                    return err_set(err, ERR_INTERNAL, "parquet: column %s: more rows than the batch's %u", name, nrows);
+    uint32_t n = c->nlevels;
+    /* Branch-free passes; levels out of range are caught where the selection reads them. */
+    uint32_t nv = 0;
+    if (!max_rep) {
+        /* one entry per row: val is the running count of defined entries */
+        for (uint32_t i = 0; i < n; i++) {
+            val[i] = nv;
+            nv += def[i] == max_def;
+        }
+    } else {
+        if (n && rep[0] != 0)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: the first entry continues a row", name);
+        uint32_t starts = 0;
+        for (uint32_t i = 0; i < n; i++)
+            starts += rep[i] == 0;
+        if (starts != nrows)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: %u rows, the batch has %u", name, starts, nrows);
+        /* Every entry writes slot row and a row start then moves on to the next slot, so the
+         * entries after a start write the slot the next start overwrites: each slot ends up
+         * with its row's start. nrows starts keep row <= nrows, inside the nrows + 1 slots. */
+        uint32_t row = 0;
+        if (max_def)
+            for (uint32_t i = 0; i < n; i++) {
                 lvl[row] = i;
                 val[row] = nv;
-                row++;
-            } else if (i == 0)
-                return err_set(err, ERR_INTERNAL, "parquet: column %s: the first entry continues a row", name);
-        } else
-            val[i] = nv;
-        if (max_def) {
-            uint8_t d = def[i];
-            if (d > max_def)
-                return err_set(err, ERR_INTERNAL, "parquet: column %s: entry %u: definition level %u above %u",
-                               name, i, d, max_def);
-            nv += d == max_def;
-        } else
-            nv++;
-    }
-    if (max_rep) {
-        if (row != nrows)
-            return err_set(err, ERR_INTERNAL, "parquet: column %s: %u rows, the batch has %u", name, row, nrows);
-        lvl[nrows] = c->nlevels;
+                row += rep[i] == 0;
+                nv += def[i] == max_def;
+            }
+        else
+            for (uint32_t i = 0; i < n; i++) {
+                lvl[row] = i;
+                val[row] = i;
+                row += rep[i] == 0;
+            }
+        nv = max_def ? nv : n;
+        lvl[nrows] = n;
     }
     val[nrows] = nv;
     if (nv != c->nvals)
@@ -150,6 +152,67 @@ static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t n
 
 static inline uint32_t ix_lvl(const pq_colidx_t *ix, uint32_t r) { return ix->lvl ? ix->lvl[r] : r; }
 static inline uint32_t ix_val(const pq_colidx_t *ix, uint32_t r) { return ix->val ? ix->val[r] : r; }
+
+/* The stretch of consecutive batch rows [*b0, *b1) that starts at output row *i; advances *i. */
+static inline void sel_span(const uint32_t *rows, uint32_t nrows, uint32_t *i, uint32_t *b0, uint32_t *b1)
+{
+    if (!rows) {
+        *b0 = *i;
+        *b1 = *i = nrows;
+        return;
+    }
+    uint32_t r = rows[(*i)++];
+    *b0 = r++;
+    while (*i < nrows && rows[*i] == r) {
+        r++;
+        (*i)++;
+    }
+    *b1 = r;
+}
+
+/* What the selection reads of a column, checked once per pq_write: its levels in range and
+ * its strings of non-negative length within the value bytes.
+ * Branch-free passes over each stretch; the culprit is looked for only on failure. */
+static int check_selection(const column_t *c, const schema_leaf_t *leaf, const pq_colidx_t *x,
+                           const uint32_t *rows, uint32_t nrows, err_t *err)
+{
+    uint8_t max_def = leaf->max_def, max_rep = leaf->max_rep;
+    const uint8_t *def = c->def.data, *rep = c->rep.data;
+    const uint32_t *o = leaf->type == PT_BYTE_ARRAY ? (const uint32_t *)c->offs.data : NULL;
+    if (!max_def && !max_rep && !o)
+        return 0;
+    for (uint32_t i = 0; i < nrows;) {
+        uint32_t b0, b1;
+        sel_span(rows, nrows, &i, &b0, &b1);
+        uint32_t l0 = ix_lvl(x, b0), l1 = ix_lvl(x, b1), v0 = ix_val(x, b0), v1 = ix_val(x, b1);
+        uint8_t top_def = 0, top_rep = 0;
+        for (uint32_t k = l0; max_def && k < l1; k++)
+            top_def = def[k] > top_def ? def[k] : top_def;
+        for (uint32_t k = l0; max_rep && k < l1; k++)
+            top_rep = rep[k] > top_rep ? rep[k] : top_rep;
+        uint32_t bad = o && v1 > v0 && o[v1] > c->vals.len;
+        for (uint32_t k = v0; o && k < v1; k++)
+            bad |= o[k + 1] < o[k];
+        if (top_def <= max_def && top_rep <= max_rep && !bad)
+            continue;
+        char name[256];
+        schema_leaf_dotted(leaf, name, sizeof name);
+        for (uint32_t k = l0; k < l1; k++) {
+            if (max_rep && rep[k] > max_rep)
+                return err_set(err, ERR_INTERNAL, "parquet: column %s: entry %u: repetition level %u above %u",
+                               name, k, rep[k], max_rep);
+            if (max_def && def[k] > max_def)
+                return err_set(err, ERR_INTERNAL, "parquet: column %s: entry %u: definition level %u above %u",
+                               name, k, def[k], max_def);
+        }
+        for (uint32_t k = v0; k < v1; k++)
+            if (o[k + 1] < o[k])
+                return err_set(err, ERR_INTERNAL, "parquet: column %s: value %u has a negative length", name, k);
+        return err_set(err, ERR_INTERNAL, "parquet: column %s: offsets run past the %zu value bytes", name,
+                       c->vals.len);
+    }
+    return 0;
+}
 
 static uint64_t value_bits(int type)
 {
@@ -171,16 +234,26 @@ static int plan_row_groups(const table_batch_t *b, const pq_colidx_t *ix, const 
         *starts_out = NULL;
         return 0;
     }
+    /* The cost of the selection, a column at a time over its stretches of consecutive batch
+     * rows, whose levels and values are contiguous: O(stretches) per column, not O(rows). */
     uint64_t total = 0;
     for (int c = 0; c < s->nleaves; c++) {
         const schema_leaf_t *l = &s->leaves[c];
         const column_t *col = &b->cols[c];
+        const pq_colidx_t *x = &ix[c];
         uint64_t lb = (uint64_t)(rle_bit_width(l->max_def) + rle_bit_width(l->max_rep));
-        total += col->nlevels * lb + col->nvals * value_bits(l->type);
-        if (l->type == PT_BYTE_ARRAY)
-            total += 8 * (uint64_t)col->vals.len;
+        uint64_t vb = value_bits(l->type);
+        const uint32_t *offs = l->type == PT_BYTE_ARRAY ? (const uint32_t *)col->offs.data : NULL;
+        for (uint32_t i = 0; i < nrows;) {
+            uint32_t b0, b1;
+            sel_span(rows, nrows, &i, &b0, &b1);
+            uint32_t v0 = ix_val(x, b0), v1 = ix_val(x, b1);
+            total += (uint64_t)(ix_lvl(x, b1) - ix_lvl(x, b0)) * lb + (uint64_t)(v1 - v0) * vb;
+            if (offs && v1 > v0)
+                total += 8 * (uint64_t)(offs[v1] - offs[v0]);
+        }
     }
-    if (!rows && total <= limit_bits) {
+    if (total <= limit_bits) {
         starts = malloc(2 * sizeof *starts);
         if (!starts)
             return err_set(err, ERR_NOMEM, "parquet: out of memory");
@@ -337,6 +410,11 @@ int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
 
     for (int c = 0; c < s->nleaves; c++)
         if (index_column(&batch->cols[c], &s->leaves[c], batch->nrows, &ix[c], &own_lvl[c], &own_val[c], err)) {
+            err_prefix(err, "table %s", s->name);
+            goto done;
+        }
+    for (int c = 0; c < s->nleaves; c++)
+        if (check_selection(&batch->cols[c], &s->leaves[c], &ix[c], rows, nrows, err)) {
             err_prefix(err, "table %s", s->name);
             goto done;
         }
