@@ -345,7 +345,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
             default: {
                 uint32_t len = offs[k + 1] - offs[k];
                 const uint8_t *p = vals + offs[k];
-                if (len == prev_len && (len == 0 || memcmp(p, prev_p, len) == 0)) {
+                if (len == prev_len && pq_bytes_eq(p, prev_p, len)) {
                     out[n++] = prev_id;
                     continue;
                 }

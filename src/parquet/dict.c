@@ -237,7 +237,7 @@ int dict_put_str(pq_dict_t *d, const uint8_t *p, uint32_t len, size_t max_bytes,
 {
     uint64_t h = pq_hash_bytes(p, len, d->seed);
     if (d->slots) {
-        PROBE(d, h, d->slen[e] == len && (len == 0 || memcmp(d->sptr[e], p, len) == 0))
+        PROBE(d, h, d->slen[e] == len && pq_bytes_eq(d->sptr[e], p, len))
     }
     int r = make_room(d, (size_t)len + 4, max_bytes);
     if (r != DICT_OK)
