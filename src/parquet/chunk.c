@@ -247,12 +247,17 @@ static int plain_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t 
     return 0;
 }
 
+/* Values of a chunk's first page after which, all of them distinct, the dictionary is given
+ * up (ids, timestamps, free text) without hashing the rest of the page. */
+#define DICT_SAMPLE 1024u
+
 /* Dictionary indexes of the page into e->idx. Statistics look at each distinct entry once per
  * page (the stamp), except NaN counts, which are per value. Returns DICT_OK, DICT_FULL (the
- * caller rolls back and re-encodes the page PLAIN) or DICT_NOMEM. */
+ * caller rolls back and re-encodes the page PLAIN; also when sample is set and the first
+ * DICT_SAMPLE values of the page are all distinct) or DICT_NOMEM. */
 static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
-                       const uint32_t *rows, uint32_t p0, uint32_t p1, uint64_t nv, pq_stats_t *st,
-                       uint64_t *plain_bytes)
+                       const uint32_t *rows, uint32_t p0, uint32_t p1, uint64_t nv, int sample,
+                       pq_stats_t *st, uint64_t *plain_bytes)
 {
     pq_dict_t *d = &e->dict;
     int type = col->leaf->type;
@@ -363,6 +368,8 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
             have_prev = 1;
             prev_id = id;
             out[n++] = id;
+            if (sample && n == DICT_SAMPLE && d->n == DICT_SAMPLE && nv > DICT_SAMPLE)
+                return DICT_FULL;
         }
     }
     return DICT_OK;
@@ -457,7 +464,7 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
             uint32_t n0 = e->dict.n;
             size_t plain0 = e->dict.plain.len;
             uint64_t plain_bytes;
-            int r = dict_values(e, col, ix, rows, p0, p1, nv, &pg.st, &plain_bytes);
+            int r = dict_values(e, col, ix, rows, p0, p1, nv, !judged, &pg.st, &plain_bytes);
             if (r == DICT_NOMEM)
                 return nomem(err, col);
             int bw = e->dict.n > 1 ? rle_bit_width(e->dict.n - 1) : 1; /* width 0 is legal, not safe */
