@@ -39,6 +39,47 @@ void pq_encoder_free(pq_encoder_t *e)
     e->idxcap = 0;
 }
 
+int pq_encoder_reuse(pq_encoder_t *e, const pq_options_t *opt, err_t *err)
+{
+    e->opt = opt;
+    e->page_bytes = opt->page_bytes ? opt->page_bytes : 1;
+    e->dict_max_bytes = opt->dict_max_bytes < DICT_HARD_MAX ? opt->dict_max_bytes : DICT_HARD_MAX;
+    if (e->comp.codec == opt->codec && (opt->codec != PQ_ZSTD || e->comp.level == opt->zstd_level))
+        return 0;
+    pq_compressor_free(&e->comp);
+    if (pq_compressor_init(&e->comp, opt->codec, opt->zstd_level, err)) {
+        pq_encoder_free(e);
+        return -1;
+    }
+    return 0;
+}
+
+static void trim_buf(buf_t *b, size_t max_bytes)
+{
+    if (b->cap > max_bytes)
+        buf_free(b);
+}
+
+void pq_encoder_trim(pq_encoder_t *e, size_t max_bytes)
+{
+    trim_buf(&e->body, max_bytes);
+    trim_buf(&e->zbody, max_bytes);
+    trim_buf(&e->hdr, max_bytes);
+    trim_buf(&e->data, max_bytes);
+    trim_buf(&e->def, max_bytes);
+    trim_buf(&e->rep, max_bytes);
+    trim_buf(&e->tmp, max_bytes);
+    if (e->idxcap * sizeof *e->idx > max_bytes) {
+        free(e->idx);
+        e->idx = NULL;
+        e->idxcap = 0;
+    }
+    if (e->dict.plain.cap > max_bytes || (size_t)e->dict.ecap * sizeof(uint32_t) > max_bytes) {
+        dict_free(&e->dict);
+        dict_init(&e->dict);
+    }
+}
+
 void pq_chunk_free(pq_chunk_t *ch)
 {
     free(ch->pages);

@@ -1,4 +1,5 @@
-/* Page compression: ZSTD (one context per file, reused for every page), SNAPPY, or none. */
+/* Page compression: ZSTD (one context per encoder, reused for every page and, as the writer
+ * keeps an encoder per thread, every file), SNAPPY, or none. */
 #ifndef OTLP2PARQUET_PARQUET_COMPRESS_H
 #define OTLP2PARQUET_PARQUET_COMPRESS_H
 

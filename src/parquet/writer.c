@@ -1,5 +1,6 @@
 #include "parquet/writer.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +361,61 @@ static int fill_stats(pq_file_stats_t *st, const table_schema_t *s, const pq_row
 
 static const uint8_t magic[4] = {'P', 'A', 'R', '1'};
 
+/* Each thread keeps the encoder of its last file: its scratch buffers and its zstd context
+ * (a few MiB to set up and fault in) serve the next file instead of being freed and made
+ * again. Scratch grown past KEEP_SCRATCH_BYTES is dropped after each file. */
+#define KEEP_SCRATCH_BYTES ((size_t)8 << 20)
+
+static pthread_key_t enc_key;
+static pthread_once_t enc_once = PTHREAD_ONCE_INIT;
+static int enc_key_ok;
+
+static void enc_destroy(void *p)
+{
+    pq_encoder_free(p);
+    free(p);
+}
+
+static void enc_key_init(void) { enc_key_ok = pthread_key_create(&enc_key, enc_destroy) == 0; }
+
+/* The calling thread's encoder readied for opt; NULL with err set on failure. */
+static pq_encoder_t *encoder_get(const pq_options_t *opt, err_t *err)
+{
+    pthread_once(&enc_once, enc_key_init);
+    pq_encoder_t *e = enc_key_ok ? pthread_getspecific(enc_key) : NULL;
+    if (e) {
+        if (pq_encoder_reuse(e, opt, err) == 0)
+            return e;
+        free(e);
+        pthread_setspecific(enc_key, NULL);
+        return NULL;
+    }
+    e = malloc(sizeof *e);
+    if (!e) {
+        err_set(err, ERR_NOMEM, "parquet: out of memory");
+        return NULL;
+    }
+    if (pq_encoder_init(e, opt, err)) {
+        pq_encoder_free(e);
+        free(e);
+        return NULL;
+    }
+    if (enc_key_ok)
+        pthread_setspecific(enc_key, e); /* if that fails, encoder_put frees it */
+    return e;
+}
+
+/* Done with the file: the kept encoder sheds its big buffers, any other is freed. */
+static void encoder_put(pq_encoder_t *e)
+{
+    if (enc_key_ok && pthread_getspecific(enc_key) == e) {
+        pq_encoder_trim(e, KEEP_SCRATCH_BYTES);
+        return;
+    }
+    pq_encoder_free(e);
+    free(e);
+}
+
 int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
              const pq_options_t *opt_in, buf_t *out, pq_file_stats_t *stats, err_t *err)
 {
@@ -405,8 +461,7 @@ int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
     uint32_t *own_lvl[SCHEMA_MAX_LEAVES] = {0}, *own_val[SCHEMA_MAX_LEAVES] = {0};
     uint32_t *starts = NULL, nrg = 0;
     pq_rowgroup_t *rgs = NULL;
-    pq_encoder_t enc;
-    int enc_ready = 0;
+    pq_encoder_t *enc = NULL;
 
     for (int c = 0; c < s->nleaves; c++)
         if (index_column(&batch->cols[c], &s->leaves[c], batch->nrows, &ix[c], &own_lvl[c], &own_val[c], err)) {
@@ -420,9 +475,8 @@ int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
         }
     if (plan_row_groups(batch, ix, rows, nrows, opt.row_group_bytes, &starts, &nrg, err))
         goto done;
-    if (pq_encoder_init(&enc, &opt, err))
+    if (!(enc = encoder_get(&opt, err)))
         goto done;
-    enc_ready = 1;
     if (nrg && !(rgs = calloc(nrg, sizeof *rgs))) {
         err_set(err, ERR_NOMEM, "parquet: out of memory");
         goto done;
@@ -443,7 +497,7 @@ int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
         rg->file_offset = out->len - base;
         for (int c = 0; c < s->nleaves; c++) {
             pq_chunk_t *ch = &rg->cols[c];
-            if (pq_chunk_write(&enc, &batch->cols[c], &ix[c], rows, starts[g], starts[g + 1], out, base, ch, err))
+            if (pq_chunk_write(enc, &batch->cols[c], &ix[c], rows, starts[g], starts[g + 1], out, base, ch, err))
                 goto done;
             rg->total_byte_size += ch->uncompressed;
             rg->total_compressed += ch->compressed;
@@ -499,8 +553,8 @@ done:
         if (stats)
             pq_file_stats_free(stats);
     }
-    if (enc_ready)
-        pq_encoder_free(&enc);
+    if (enc)
+        encoder_put(enc);
     if (rgs) {
         for (uint32_t g = 0; g < nrg; g++)
             if (rgs[g].cols) {
