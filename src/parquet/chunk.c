@@ -135,20 +135,6 @@ static inline void next_span(const uint32_t *rows, uint32_t *i, uint32_t end, ui
     *i = j;
 }
 
-static inline uint32_t load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
 
 static int nomem(err_t *err, const column_t *col)
 {
@@ -247,13 +233,13 @@ static int plain_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t 
             if (buf_append(b, vals + (size_t)v0 * 4, n * 4))
                 return -1;
             for (size_t k = 0; k < n; k++)
-                stats_int(st, (int32_t)load32(vals + (v0 + k) * 4));
+                stats_int(st, (int32_t)pq_ld32(vals + (v0 + k) * 4));
             break;
         case PT_INT64:
             if (buf_append(b, vals + (size_t)v0 * 8, n * 8))
                 return -1;
             for (size_t k = 0; k < n; k++)
-                stats_int(st, (int64_t)load64(vals + (v0 + k) * 8));
+                stats_int(st, (int64_t)pq_ld64(vals + (v0 + k) * 8));
             break;
         case PT_DOUBLE:
             if (buf_append(b, vals + (size_t)v0 * 8, n * 8))
@@ -340,7 +326,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
             int r;
             switch (type) {
             case PT_INT32: {
-                uint32_t x = load32(vals + (size_t)k * 4);
+                uint32_t x = pq_ld32(vals + (size_t)k * 4);
                 if (have_prev && x == (uint32_t)prev) {
                     out[n++] = prev_id;
                     continue;
@@ -355,7 +341,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
                 break;
             }
             case PT_INT64: {
-                uint64_t x = load64(vals + (size_t)k * 8);
+                uint64_t x = pq_ld64(vals + (size_t)k * 8);
                 if (have_prev && x == prev) {
                     out[n++] = prev_id;
                     continue;
@@ -370,7 +356,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
                 break;
             }
             case PT_DOUBLE: {
-                uint64_t x = load64(vals + (size_t)k * 8);
+                uint64_t x = pq_ld64(vals + (size_t)k * 8);
                 double v;
                 memcpy(&v, &x, 8);
                 if (isnan(v))

@@ -3,7 +3,6 @@
  * REPS rounds of one pq_write per ServiceName run, with the process CPU clock. Prints the best
  * and the mean CPU seconds of a round, the rows per CPU second of the best round and the bytes
  * written per round, so writer changes can be weighed apart from decoding. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +14,12 @@
 #include "parquet/writer.h"
 #include "table/tables.h"
 #include "util/buf.h"
+#include "util/file_read.h"
 
 _Noreturn static void die(const char *what, const char *detail)
 {
     fprintf(stderr, "pq_bench: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
     exit(1);
-}
-
-static void read_file(const char *path, buf_t *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die(path, strerror(errno));
-    uint8_t tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (buf_append(out, tmp, n))
-            die("out of memory reading", path);
-    if (ferror(f))
-        die(path, strerror(errno));
-    fclose(f);
 }
 
 static double cpu_now(void)
@@ -62,7 +47,9 @@ int main(int argc, char **argv)
     buf_t req = {0};
     for (int i = 2; i < argc; i++) {
         req.len = 0;
-        read_file(argv[i], &req);
+        int rc = file_read_bounded(argv[i], (size_t)1 << 30, &req, &err);
+        if (rc)
+            die(argv[i], rc > 0 ? "no such file" : err.msg);
         if (otlp_logs_decode_pb(req.data ? req.data : (const uint8_t *)"", req.len, &b, &ctx, &err))
             die(argv[i], err.msg);
     }
