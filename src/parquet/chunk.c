@@ -29,6 +29,7 @@ void pq_encoder_free(pq_encoder_t *e)
     dict_free(&e->dict);
     buf_free(&e->body);
     buf_free(&e->zbody);
+    buf_free(&e->zalt);
     buf_free(&e->hdr);
     buf_free(&e->data);
     buf_free(&e->def);
@@ -64,6 +65,7 @@ void pq_encoder_trim(pq_encoder_t *e, size_t max_bytes)
 {
     trim_buf(&e->body, max_bytes);
     trim_buf(&e->zbody, max_bytes);
+    trim_buf(&e->zalt, max_bytes);
     trim_buf(&e->hdr, max_bytes);
     trim_buf(&e->data, max_bytes);
     trim_buf(&e->def, max_bytes);
@@ -416,7 +418,14 @@ static int add_page(pq_chunk_t *ch, const pq_page_t *pg)
     return 0;
 }
 
-/* Compresses e->body and appends header and payload to dst. */
+/* Data pages from this size on decide the zstd level of their chunk. */
+#define ZSTD_PROBE_BYTES ((size_t)64 << 10)
+
+/* Compresses e->body and appends header and payload to dst. At zstd levels above 1, the first
+ * data page of ZSTD_PROBE_BYTES or more of a chunk is compressed at level 1 too, and the rest of
+ * the chunk's data pages take whichever level gave the smaller page (level 1 on a tie): random
+ * ids (TraceId, SpanId as hex) come out smaller and about twice as fast at level 1, where the
+ * longer match search only finds matches not worth their cost; text keeps the level asked for. */
 static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_type,
                      uint32_t num_values, int encoding, uint64_t *hdr_plus_payload, err_t *err)
 {
@@ -424,13 +433,24 @@ static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_
     const uint8_t *payload = e->body.data;
     size_t plen = e->body.len;
     if (e->comp.codec != PQ_UNCOMPRESSED) {
-        e->zbody.len = 0;
-        if (pq_compress(&e->comp, e->body.data, e->body.len, &e->zbody, err)) {
+        int probe = e->comp.codec == PQ_ZSTD && page_type == PQ_PAGE_DATA && e->zlevel == 0 &&
+                    e->comp.level > 1 && e->body.len >= ZSTD_PROBE_BYTES;
+        int level = page_type == PQ_PAGE_DATA && e->zlevel ? e->zlevel : e->comp.level;
+        e->zbody.len = e->zalt.len = 0;
+        if (pq_compress_at(&e->comp, level, e->body.data, e->body.len, &e->zbody, err) ||
+            (probe && pq_compress_at(&e->comp, 1, e->body.data, e->body.len, &e->zalt, err))) {
             schema_leaf_dotted(col->leaf, name, sizeof name);
             return err_prefix(err, "parquet: column %s", name);
         }
         payload = e->zbody.data;
         plen = e->zbody.len;
+        if (probe) {
+            e->zlevel = e->zalt.len <= e->zbody.len ? 1 : e->comp.level;
+            if (e->zlevel == 1) {
+                payload = e->zalt.data;
+                plen = e->zalt.len;
+            }
+        }
     }
     /* the offset index stores header plus payload in an i32: leave room for the header */
     if (e->body.len > INT32_MAX - 4096 || plen > INT32_MAX - 4096) {
@@ -456,6 +476,7 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
     int type = leaf->type;
     memset(ch, 0, sizeof *ch);
     ch->column_index_ok = 1;
+    e->zlevel = 0;
     int dict_mode = type != PT_BOOLEAN;
     int judged = 0; /* whether the dictionary has been weighed against PLAIN yet */
     int direct = 0; /* pages go straight into out: no dictionary page will precede them */

@@ -59,7 +59,8 @@ typedef struct {
     size_t page_bytes, dict_max_bytes;
     pq_compressor_t comp;
     pq_dict_t dict;
-    buf_t body, zbody, hdr, data, def, rep, tmp;
+    buf_t body, zbody, zalt, hdr, data, def, rep, tmp;
+    int zlevel; /* zstd level of the chunk's data pages; 0 until its first big page decides */
     uint32_t *idx;
     size_t idxcap;
     uint32_t stamp;
