@@ -418,14 +418,16 @@ static int add_page(pq_chunk_t *ch, const pq_page_t *pg)
     return 0;
 }
 
-/* Data pages from this size on decide the zstd level of their chunk. */
+/* Data pages from this size on decide the zstd level of their chunk, on a sample of that size
+ * from their start. */
 #define ZSTD_PROBE_BYTES ((size_t)64 << 10)
 
 /* Compresses e->body and appends header and payload to dst. At zstd levels above 1, the first
- * data page of ZSTD_PROBE_BYTES or more of a chunk is compressed at level 1 too, and the rest of
- * the chunk's data pages take whichever level gave the smaller page (level 1 on a tie): random
- * ids (TraceId, SpanId as hex) come out smaller and about twice as fast at level 1, where the
- * longer match search only finds matches not worth their cost; text keeps the level asked for. */
+ * data page of ZSTD_PROBE_BYTES or more of a chunk decides the level of the chunk's data
+ * pages: its first ZSTD_PROBE_BYTES are compressed at the level asked for and at level 1, and
+ * level 1 is kept when it came out no larger. Random ids (TraceId, SpanId as hex) come out
+ * smaller and about twice as fast at level 1, where the longer match search only finds matches
+ * not worth their cost; text keeps the level asked for. */
 static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_type,
                      uint32_t num_values, int encoding, uint64_t *hdr_plus_payload, err_t *err)
 {
@@ -433,24 +435,25 @@ static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_
     const uint8_t *payload = e->body.data;
     size_t plen = e->body.len;
     if (e->comp.codec != PQ_UNCOMPRESSED) {
-        int probe = e->comp.codec == PQ_ZSTD && page_type == PQ_PAGE_DATA && e->zlevel == 0 &&
-                    e->comp.level > 1 && e->body.len >= ZSTD_PROBE_BYTES;
-        int level = page_type == PQ_PAGE_DATA && e->zlevel ? e->zlevel : e->comp.level;
-        e->zbody.len = e->zalt.len = 0;
-        if (pq_compress_at(&e->comp, level, e->body.data, e->body.len, &e->zbody, err) ||
-            (probe && pq_compress_at(&e->comp, 1, e->body.data, e->body.len, &e->zalt, err))) {
+        int data = page_type == PQ_PAGE_DATA;
+        int rc = 0;
+        if (data && e->zlevel == 0 && e->comp.codec == PQ_ZSTD && e->comp.level > 1 &&
+            e->body.len >= ZSTD_PROBE_BYTES) {
+            e->zalt.len = 0;
+            rc = pq_compress_at(&e->comp, e->comp.level, e->body.data, ZSTD_PROBE_BYTES, &e->zalt, err);
+            size_t asked = e->zalt.len;
+            if (!rc)
+                rc = pq_compress_at(&e->comp, 1, e->body.data, ZSTD_PROBE_BYTES, &e->zalt, err);
+            e->zlevel = e->zalt.len - asked <= asked ? 1 : e->comp.level;
+        }
+        e->zbody.len = 0;
+        if (rc || pq_compress_at(&e->comp, data && e->zlevel ? e->zlevel : e->comp.level, e->body.data,
+                                 e->body.len, &e->zbody, err)) {
             schema_leaf_dotted(col->leaf, name, sizeof name);
             return err_prefix(err, "parquet: column %s", name);
         }
         payload = e->zbody.data;
         plen = e->zbody.len;
-        if (probe) {
-            e->zlevel = e->zalt.len <= e->zbody.len ? 1 : e->comp.level;
-            if (e->zlevel == 1) {
-                payload = e->zalt.data;
-                plen = e->zalt.len;
-            }
-        }
     }
     /* the offset index stores header plus payload in an i32: leave room for the header */
     if (e->body.len > INT32_MAX - 4096 || plen > INT32_MAX - 4096) {
