@@ -2,7 +2,8 @@
  * batch, sorts it like a flush does (ServiceName, Timestamp) and times only the Parquet writer:
  * REPS rounds of one pq_write per ServiceName run, with the process CPU clock. Prints the best
  * and the mean CPU seconds of a round, the rows per CPU second of the best round and the bytes
- * written per round, so writer changes can be weighed apart from decoding. */
+ * written per round, so writer changes can be weighed apart from decoding. Environment:
+ * PQ_BENCH_LEVEL (zstd level), PQ_BENCH_NONE (no compression), PQ_BENCH_SPLIT (files per run). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,19 @@ int main(int argc, char **argv)
             starts[nruns++] = r;
     }
     starts[nruns] = n;
+    /* PQ_BENCH_SPLIT=K cuts each run into K files, as a flush of K times as many (service,
+     * hour) partitions would: the cost that grows with the number of files shows */
+    const char *sp = getenv("PQ_BENCH_SPLIT");
+    uint32_t split = sp ? (uint32_t)atoi(sp) : 1;
+    if (split > 1) {
+        uint32_t cut[1024], nc = 0;
+        for (uint32_t g = 0; g < nruns; g++)
+            for (uint32_t j = 0; j < split && nc < 1023; j++)
+                cut[nc++] = starts[g] + (uint32_t)((uint64_t)(starts[g + 1] - starts[g]) * j / split);
+        cut[nc] = n;
+        memcpy(starts, cut, sizeof cut);
+        nruns = nc;
+    }
 
     pq_options_t opt;
     pq_options_default(&opt);
