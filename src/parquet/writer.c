@@ -68,6 +68,14 @@ PQ_VECTORISE static uint32_t count_zero_u8(const uint8_t *p, uint32_t n)
     return c;
 }
 
+PQ_VECTORISE static uint32_t count_eq_u8(const uint8_t *p, uint32_t n, uint8_t v)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++)
+        c += p[i] == v;
+    return c;
+}
+
 /* Whether o[i + 1] < o[i] for some i below n. */
 PQ_VECTORISE static int offsets_fall(const uint32_t *o, uint32_t n)
 {
@@ -90,8 +98,66 @@ static size_t value_width(int type)
 
 /* Checks that a column is what its leaf says (so no later step can read out of bounds) and
  * derives where each row starts, in one pass over the levels. */
-static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t nrows,
-                        pq_colidx_t *ix, uint32_t **own_lvl, uint32_t **own_val, err_t *err)
+/* Level entries per block of the sparse row index (see index_column). */
+#define IX_BLOCK 256u
+
+static inline void sel_span(const uint32_t *rows, uint32_t nrows, uint32_t *i, uint32_t *b0, uint32_t *b1);
+
+/* Fills lvl and val for batch rows b0..b1 (b1 included: where the stretch ends) from the block
+ * counts: starts[k] rows and vals[k] values begin before entry k * IX_BLOCK. */
+static void index_stretch(const column_t *c, const schema_leaf_t *leaf, uint32_t nrows, const uint32_t *starts,
+                          const uint32_t *vals, uint32_t nblocks, uint32_t b0, uint32_t b1, uint32_t *lvl,
+                          uint32_t *val)
+{
+    const uint8_t *def = c->def.data, *rep = c->rep.data;
+    uint8_t max_def = leaf->max_def;
+    uint32_t n = c->nlevels;
+    if (!leaf->max_rep) { /* entry r is row r */
+        uint32_t k = b0 / IX_BLOCK, nv = vals[k];
+        for (uint32_t i = k * IX_BLOCK; i < b0; i++)
+            nv += def[i] == max_def;
+        for (uint32_t r = b0; r <= b1; r++) {
+            val[r] = nv;
+            if (r < n)
+                nv += def[r] == max_def;
+        }
+        return;
+    }
+    /* the block holding row b0's start: the last one with no more than b0 rows before it */
+    uint32_t lo = 0, hi = nblocks - 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        if (starts[mid] <= b0)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    uint32_t row = starts[lo], nv = vals[lo], i;
+    for (i = lo * IX_BLOCK; i < n; i++) {
+        if (rep[i] == 0) {
+            if (row >= b0) {
+                lvl[row] = i;
+                val[row] = nv;
+                if (row == b1)
+                    break;
+            }
+            row++;
+        }
+        nv += max_def ? def[i] == max_def : 1;
+    }
+    if (i == n) { /* b1 == nrows */
+        lvl[nrows] = n;
+        val[nrows] = nv;
+    }
+}
+
+/* Builds the row index of a column for the selection rows[0..nsel) (NULL: every row) made of
+ * spans stretches. A selection of few long stretches gets a sparse index: per-block counts of
+ * row starts and values (vectorised passes), then only the selected rows' slots, so a flush that
+ * writes many files of one batch does not walk every entry of the batch for each. */
+static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t nrows, const uint32_t *rows,
+                        uint32_t nsel, uint64_t spans, pq_colidx_t *ix, uint32_t **own_lvl, uint32_t **own_val,
+                        err_t *err)
 {
     char name[256];
     schema_leaf_dotted(leaf, name, sizeof name);
@@ -141,6 +207,37 @@ static int index_column(const column_t *c, const schema_leaf_t *leaf, uint32_t n
     const uint8_t *def = c->def.data, *rep = c->rep.data;
     uint8_t max_def = leaf->max_def, max_rep = leaf->max_rep;
     uint32_t n = c->nlevels;
+    uint32_t nblocks = n / IX_BLOCK + 1;
+    if (rows && spans * IX_BLOCK * 2 < n) {
+        uint32_t *bs = malloc((size_t)nblocks * 2 * sizeof *bs);
+        if (!bs)
+            return err_set(err, ERR_NOMEM, "parquet: column %s: out of memory indexing %u rows", name, nrows);
+        uint32_t *bv = bs + nblocks, starts = 0, nv = 0;
+        for (uint32_t k = 0; k < nblocks; k++) {
+            uint32_t at = k * IX_BLOCK, len = n - at < IX_BLOCK ? n - at : IX_BLOCK;
+            bs[k] = starts;
+            bv[k] = nv;
+            if (max_rep)
+                starts += count_zero_u8(rep + at, len);
+            nv += max_def ? count_eq_u8(def + at, len, max_def) : len;
+        }
+        int bad = max_rep && ((n && rep[0] != 0) || starts != nrows);
+        if (!bad && nv == c->nvals)
+            for (uint32_t i = 0; i < nsel;) {
+                uint32_t b0, b1;
+                sel_span(rows, nsel, &i, &b0, &b1);
+                index_stretch(c, leaf, nrows, bs, bv, nblocks, b0, b1, lvl, val);
+            }
+        free(bs);
+        if (bad && n && rep[0] != 0)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: the first entry continues a row", name);
+        if (bad)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: %u rows, the batch has %u", name, starts, nrows);
+        if (nv != c->nvals)
+            return err_set(err, ERR_INTERNAL, "parquet: column %s: levels define %u values, the column holds %u",
+                           name, nv, c->nvals);
+        return 0;
+    }
     /* Branch-free passes; levels out of range are caught where the selection reads them. */
     uint32_t nv = 0;
     if (!max_rep) {
@@ -291,7 +388,7 @@ static int plan_row_groups(const table_batch_t *b, const pq_colidx_t *ix, const 
         return 0;
     }
 
-    uint64_t *cost = calloc((size_t)b->nrows + 1, sizeof *cost);
+    uint64_t *cost = calloc((size_t)nrows + 1, sizeof *cost); /* per output row */
     if (!cost)
         return err_set(err, ERR_NOMEM, "parquet: out of memory planning row groups for %u rows", nrows);
     uint64_t fixed = 0; /* per-row cost of required top-level fixed-width columns */
@@ -307,13 +404,14 @@ static int plan_row_groups(const table_batch_t *b, const pq_colidx_t *ix, const 
             continue;
         }
         const uint32_t *offs = (const uint32_t *)col->offs.data;
-        for (uint32_t r = 0; r < b->nrows; r++) {
+        for (uint32_t i = 0; i < nrows; i++) { /* the index holds only the selected rows */
+            uint32_t r = rows ? rows[i] : i;
             uint32_t nl = ix_lvl(x, r + 1) - ix_lvl(x, r);
             uint32_t v0 = ix_val(x, r), v1 = ix_val(x, r + 1);
             uint64_t bits = nl * lb + (uint64_t)(v1 - v0) * vb;
             if (strings && v1 > v0)
                 bits += 8 * (uint64_t)(offs[v1] - offs[v0]);
-            cost[r] += bits;
+            cost[i] += bits;
         }
     }
     uint32_t cap = 16, n = 0;
@@ -325,7 +423,7 @@ static int plan_row_groups(const table_batch_t *b, const pq_colidx_t *ix, const 
     starts[n++] = 0;
     uint64_t acc = 0;
     for (uint32_t i = 0; i < nrows; i++) {
-        uint64_t c = cost[rows ? rows[i] : i] + fixed;
+        uint64_t c = cost[i] + fixed;
         if (acc > 0 && acc + c > limit_bits) {
             if (n + 1 >= cap) {
                 uint32_t *p = realloc(starts, (size_t)cap * 2 * sizeof *p);
@@ -489,8 +587,14 @@ int pq_write(const table_batch_t *batch, const uint32_t *rows, uint32_t nrows,
     pq_rowgroup_t *rgs = NULL;
     pq_encoder_t *enc = NULL;
 
+    uint64_t spans = 0;
+    for (uint32_t i = 0; rows && i < nrows; spans++) {
+        uint32_t b0, b1;
+        sel_span(rows, nrows, &i, &b0, &b1);
+    }
     for (int c = 0; c < s->nleaves; c++)
-        if (index_column(&batch->cols[c], &s->leaves[c], batch->nrows, &ix[c], &own_lvl[c], &own_val[c], err)) {
+        if (index_column(&batch->cols[c], &s->leaves[c], batch->nrows, rows, nrows, spans, &ix[c], &own_lvl[c],
+                         &own_val[c], err)) {
             err_prefix(err, "table %s", s->name);
             goto done;
         }
