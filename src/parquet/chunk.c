@@ -29,6 +29,7 @@ void pq_encoder_free(pq_encoder_t *e)
     dict_free(&e->dict);
     buf_free(&e->body);
     buf_free(&e->zbody);
+    buf_free(&e->zalt);
     buf_free(&e->hdr);
     buf_free(&e->data);
     buf_free(&e->def);
@@ -37,6 +38,48 @@ void pq_encoder_free(pq_encoder_t *e)
     free(e->idx);
     e->idx = NULL;
     e->idxcap = 0;
+}
+
+int pq_encoder_reuse(pq_encoder_t *e, const pq_options_t *opt, err_t *err)
+{
+    e->opt = opt;
+    e->page_bytes = opt->page_bytes ? opt->page_bytes : 1;
+    e->dict_max_bytes = opt->dict_max_bytes < DICT_HARD_MAX ? opt->dict_max_bytes : DICT_HARD_MAX;
+    if (e->comp.codec == opt->codec && (opt->codec != PQ_ZSTD || e->comp.level == opt->zstd_level))
+        return 0;
+    pq_compressor_free(&e->comp);
+    if (pq_compressor_init(&e->comp, opt->codec, opt->zstd_level, err)) {
+        pq_encoder_free(e);
+        return -1;
+    }
+    return 0;
+}
+
+static void trim_buf(buf_t *b, size_t max_bytes)
+{
+    if (b->cap > max_bytes)
+        buf_free(b);
+}
+
+void pq_encoder_trim(pq_encoder_t *e, size_t max_bytes)
+{
+    trim_buf(&e->body, max_bytes);
+    trim_buf(&e->zbody, max_bytes);
+    trim_buf(&e->zalt, max_bytes);
+    trim_buf(&e->hdr, max_bytes);
+    trim_buf(&e->data, max_bytes);
+    trim_buf(&e->def, max_bytes);
+    trim_buf(&e->rep, max_bytes);
+    trim_buf(&e->tmp, max_bytes);
+    if (e->idxcap * sizeof *e->idx > max_bytes) {
+        free(e->idx);
+        e->idx = NULL;
+        e->idxcap = 0;
+    }
+    if (e->dict.plain.cap > max_bytes || (size_t)e->dict.ecap * sizeof(uint32_t) > max_bytes) {
+        dict_free(&e->dict);
+        dict_init(&e->dict);
+    }
 }
 
 void pq_chunk_free(pq_chunk_t *ch)
@@ -92,20 +135,6 @@ static inline void next_span(const uint32_t *rows, uint32_t *i, uint32_t end, ui
     *b0 = rows[s];
     *b1 = rows[j - 1] + 1;
     *i = j;
-}
-
-static inline uint32_t load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
 }
 
 
@@ -206,13 +235,13 @@ static int plain_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t 
             if (buf_append(b, vals + (size_t)v0 * 4, n * 4))
                 return -1;
             for (size_t k = 0; k < n; k++)
-                stats_int(st, (int32_t)load32(vals + (v0 + k) * 4));
+                stats_int(st, (int32_t)pq_ld32(vals + (v0 + k) * 4));
             break;
         case PT_INT64:
             if (buf_append(b, vals + (size_t)v0 * 8, n * 8))
                 return -1;
             for (size_t k = 0; k < n; k++)
-                stats_int(st, (int64_t)load64(vals + (v0 + k) * 8));
+                stats_int(st, (int64_t)pq_ld64(vals + (v0 + k) * 8));
             break;
         case PT_DOUBLE:
             if (buf_append(b, vals + (size_t)v0 * 8, n * 8))
@@ -247,12 +276,17 @@ static int plain_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t 
     return 0;
 }
 
+/* Values of a chunk's first page after which, all of them distinct, the dictionary is given
+ * up (ids, timestamps, free text) without hashing the rest of the page. */
+#define DICT_SAMPLE 1024u
+
 /* Dictionary indexes of the page into e->idx. Statistics look at each distinct entry once per
  * page (the stamp), except NaN counts, which are per value. Returns DICT_OK, DICT_FULL (the
- * caller rolls back and re-encodes the page PLAIN) or DICT_NOMEM. */
+ * caller rolls back and re-encodes the page PLAIN; also when sample is set and the first
+ * DICT_SAMPLE values of the page are all distinct) or DICT_NOMEM. */
 static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
-                       const uint32_t *rows, uint32_t p0, uint32_t p1, uint64_t nv, pq_stats_t *st,
-                       uint64_t *plain_bytes)
+                       const uint32_t *rows, uint32_t p0, uint32_t p1, uint64_t nv, int sample,
+                       pq_stats_t *st, uint64_t *plain_bytes)
 {
     pq_dict_t *d = &e->dict;
     int type = col->leaf->type;
@@ -294,7 +328,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
             int r;
             switch (type) {
             case PT_INT32: {
-                uint32_t x = load32(vals + (size_t)k * 4);
+                uint32_t x = pq_ld32(vals + (size_t)k * 4);
                 if (have_prev && x == (uint32_t)prev) {
                     out[n++] = prev_id;
                     continue;
@@ -309,7 +343,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
                 break;
             }
             case PT_INT64: {
-                uint64_t x = load64(vals + (size_t)k * 8);
+                uint64_t x = pq_ld64(vals + (size_t)k * 8);
                 if (have_prev && x == prev) {
                     out[n++] = prev_id;
                     continue;
@@ -324,7 +358,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
                 break;
             }
             case PT_DOUBLE: {
-                uint64_t x = load64(vals + (size_t)k * 8);
+                uint64_t x = pq_ld64(vals + (size_t)k * 8);
                 double v;
                 memcpy(&v, &x, 8);
                 if (isnan(v))
@@ -345,7 +379,7 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
             default: {
                 uint32_t len = offs[k + 1] - offs[k];
                 const uint8_t *p = vals + offs[k];
-                if (len == prev_len && (len == 0 || memcmp(p, prev_p, len) == 0)) {
+                if (len == prev_len && pq_bytes_eq(p, prev_p, len)) {
                     out[n++] = prev_id;
                     continue;
                 }
@@ -363,6 +397,8 @@ static int dict_values(pq_encoder_t *e, const column_t *col, const pq_colidx_t *
             have_prev = 1;
             prev_id = id;
             out[n++] = id;
+            if (sample && n == DICT_SAMPLE && d->n == DICT_SAMPLE && nv > DICT_SAMPLE)
+                return DICT_FULL;
         }
     }
     return DICT_OK;
@@ -382,7 +418,16 @@ static int add_page(pq_chunk_t *ch, const pq_page_t *pg)
     return 0;
 }
 
-/* Compresses e->body and appends header and payload to dst. */
+/* Data pages from this size on decide the zstd level of their chunk, on a sample of that size
+ * from their start. */
+#define ZSTD_PROBE_BYTES ((size_t)64 << 10)
+
+/* Compresses e->body and appends header and payload to dst. At zstd levels above 1, the first
+ * data page of ZSTD_PROBE_BYTES or more of a chunk decides the level of the chunk's data
+ * pages: its first ZSTD_PROBE_BYTES are compressed at the level asked for and at level 1, and
+ * level 1 is kept when it came out no larger. Random ids (TraceId, SpanId as hex) come out
+ * smaller and about twice as fast at level 1, where the longer match search only finds matches
+ * not worth their cost; text keeps the level asked for. */
 static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_type,
                      uint32_t num_values, int encoding, uint64_t *hdr_plus_payload, err_t *err)
 {
@@ -390,8 +435,20 @@ static int emit_page(pq_encoder_t *e, const column_t *col, buf_t *dst, int page_
     const uint8_t *payload = e->body.data;
     size_t plen = e->body.len;
     if (e->comp.codec != PQ_UNCOMPRESSED) {
+        int data = page_type == PQ_PAGE_DATA;
+        int rc = 0;
+        if (data && e->zlevel == 0 && e->comp.codec == PQ_ZSTD && e->comp.level > 1 &&
+            e->body.len >= ZSTD_PROBE_BYTES) {
+            e->zalt.len = 0;
+            rc = pq_compress_at(&e->comp, e->comp.level, e->body.data, ZSTD_PROBE_BYTES, &e->zalt, err);
+            size_t asked = e->zalt.len;
+            if (!rc)
+                rc = pq_compress_at(&e->comp, 1, e->body.data, ZSTD_PROBE_BYTES, &e->zalt, err);
+            e->zlevel = e->zalt.len - asked <= asked ? 1 : e->comp.level;
+        }
         e->zbody.len = 0;
-        if (pq_compress(&e->comp, e->body.data, e->body.len, &e->zbody, err)) {
+        if (rc || pq_compress_at(&e->comp, data && e->zlevel ? e->zlevel : e->comp.level, e->body.data,
+                                 e->body.len, &e->zbody, err)) {
             schema_leaf_dotted(col->leaf, name, sizeof name);
             return err_prefix(err, "parquet: column %s", name);
         }
@@ -422,6 +479,7 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
     int type = leaf->type;
     memset(ch, 0, sizeof *ch);
     ch->column_index_ok = 1;
+    e->zlevel = 0;
     int dict_mode = type != PT_BOOLEAN;
     int judged = 0; /* whether the dictionary has been weighed against PLAIN yet */
     int direct = 0; /* pages go straight into out: no dictionary page will precede them */
@@ -457,7 +515,7 @@ int pq_chunk_write(pq_encoder_t *e, const column_t *col, const pq_colidx_t *ix,
             uint32_t n0 = e->dict.n;
             size_t plain0 = e->dict.plain.len;
             uint64_t plain_bytes;
-            int r = dict_values(e, col, ix, rows, p0, p1, nv, &pg.st, &plain_bytes);
+            int r = dict_values(e, col, ix, rows, p0, p1, nv, !judged, &pg.st, &plain_bytes);
             if (r == DICT_NOMEM)
                 return nomem(err, col);
             int bw = e->dict.n > 1 ? rle_bit_width(e->dict.n - 1) : 1; /* width 0 is legal, not safe */

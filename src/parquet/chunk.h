@@ -59,7 +59,8 @@ typedef struct {
     size_t page_bytes, dict_max_bytes;
     pq_compressor_t comp;
     pq_dict_t dict;
-    buf_t body, zbody, hdr, data, def, rep, tmp;
+    buf_t body, zbody, zalt, hdr, data, def, rep, tmp;
+    int zlevel; /* zstd level of the chunk's data pages; 0 until its first big page decides */
     uint32_t *idx;
     size_t idxcap;
     uint32_t stamp;
@@ -68,6 +69,11 @@ typedef struct {
 /* opt must be valid (the writer checked it). */
 int pq_encoder_init(pq_encoder_t *e, const pq_options_t *opt, err_t *err);
 void pq_encoder_free(pq_encoder_t *e);
+/* Readies an encoder of an earlier file for another with options opt: keeps its scratch, and
+ * its compression context when codec and level are the same. On failure e holds nothing. */
+int pq_encoder_reuse(pq_encoder_t *e, const pq_options_t *opt, err_t *err);
+/* Drops scratch buffers grown past max_bytes, so a kept encoder holds little between files. */
+void pq_encoder_trim(pq_encoder_t *e, size_t max_bytes);
 
 /* Writes the chunk of column col for output rows [r0, r1) (batch row rows[i], or i when rows
  * is NULL), appending to out; offsets are taken relative to file_base. ch is filled (and must

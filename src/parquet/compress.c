@@ -18,7 +18,7 @@ int pq_compressor_init(pq_compressor_t *c, pq_codec_t codec, int zstd_level, err
 {
     memset(c, 0, sizeof *c);
     c->codec = codec;
-    c->level = zstd_level;
+    c->level = c->zlevel = zstd_level;
     switch (codec) {
     case PQ_UNCOMPRESSED:
     case PQ_SNAPPY:
@@ -50,6 +50,11 @@ void pq_compressor_free(pq_compressor_t *c)
 
 int pq_compress(pq_compressor_t *c, const uint8_t *src, size_t n, buf_t *out, err_t *err)
 {
+    return pq_compress_at(c, c->level, src, n, out, err);
+}
+
+int pq_compress_at(pq_compressor_t *c, int zstd_level, const uint8_t *src, size_t n, buf_t *out, err_t *err)
+{
     static const uint8_t empty[1];
     if (!src)
         src = empty; /* an empty page: the codecs still want a valid pointer */
@@ -69,6 +74,12 @@ int pq_compress(pq_compressor_t *c, const uint8_t *src, size_t n, buf_t *out, er
         return 0;
     }
     case PQ_ZSTD: {
+        if (zstd_level != c->zlevel) {
+            size_t r = ZSTD_CCtx_setParameter(c->zctx, ZSTD_c_compressionLevel, zstd_level);
+            if (ZSTD_isError(r))
+                return err_set(err, ERR_INTERNAL, "parquet: zstd level %d: %s", zstd_level, ZSTD_getErrorName(r));
+            c->zlevel = zstd_level;
+        }
         size_t cap = ZSTD_compressBound(n);
         if (buf_reserve(out, cap))
             return err_set(err, ERR_NOMEM, "parquet: out of memory compressing a %zu-byte page", n);

@@ -8,13 +8,6 @@
 
 #define MIN_SLOTS 1024u
 
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
 void dict_init(pq_dict_t *d)
 {
     memset(d, 0, sizeof *d);
@@ -76,8 +69,8 @@ uint64_t pq_hash_bytes(const void *data, size_t n, uint64_t seed)
     seed ^= k1;
     if (n <= 16) {
         if (n >= 8) {
-            a = load64(p);
-            b = load64(p + n - 8);
+            a = pq_ld64(p);
+            b = pq_ld64(p + n - 8);
         } else if (n >= 4) {
             uint32_t x, y;
             memcpy(&x, p, 4);
@@ -92,12 +85,12 @@ uint64_t pq_hash_bytes(const void *data, size_t n, uint64_t seed)
     } else {
         size_t i = n;
         while (i > 16) {
-            seed = fold_mul(load64(p) ^ k2, load64(p + 8) ^ seed);
+            seed = fold_mul(pq_ld64(p) ^ k2, pq_ld64(p + 8) ^ seed);
             p += 16;
             i -= 16;
         }
-        a = load64(p + i - 16);
-        b = load64(p + i - 8);
+        a = pq_ld64(p + i - 16);
+        b = pq_ld64(p + i - 8);
     }
     return fold_mul(k3 ^ n, fold_mul(a ^ k2, b ^ seed));
 }
@@ -220,7 +213,7 @@ int dict_put_i64(pq_dict_t *d, uint64_t v, size_t max_bytes, uint32_t *idx)
     uint64_t h = pq_hash_u64(v ^ d->seed);
     if (d->slots) {
         const uint8_t *base = d->plain.data;
-        PROBE(d, h, load64(base + (size_t)e * 8) == v)
+        PROBE(d, h, pq_ld64(base + (size_t)e * 8) == v)
     }
     int r = make_room(d, 8, max_bytes);
     if (r != DICT_OK)
@@ -237,7 +230,7 @@ int dict_put_str(pq_dict_t *d, const uint8_t *p, uint32_t len, size_t max_bytes,
 {
     uint64_t h = pq_hash_bytes(p, len, d->seed);
     if (d->slots) {
-        PROBE(d, h, d->slen[e] == len && (len == 0 || memcmp(d->sptr[e], p, len) == 0))
+        PROBE(d, h, d->slen[e] == len && pq_bytes_eq(d->sptr[e], p, len))
     }
     int r = make_room(d, (size_t)len + 4, max_bytes);
     if (r != DICT_OK)

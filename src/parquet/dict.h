@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/buf.h"
 
@@ -53,6 +54,36 @@ static inline uint64_t pq_hash_u64(uint64_t x)
     x *= 0xc4ceb9fe1a85ec53ULL;
     x ^= x >> 33;
     return x;
+}
+
+static inline uint64_t pq_ld64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t pq_ld32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* a[0..n) == b[0..n). Dictionary keys are mostly short: from 4 to 16 bytes take two
+ * overlapping loads per side instead of a call to memcmp. */
+static inline int pq_bytes_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    if (n >= 8)
+        return ((pq_ld64(a) ^ pq_ld64(b)) | (pq_ld64(a + n - 8) ^ pq_ld64(b + n - 8))) == 0;
+    if (n >= 4)
+        return ((pq_ld32(a) ^ pq_ld32(b)) | (pq_ld32(a + n - 4) ^ pq_ld32(b + n - 4))) == 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
 }
 
 #endif

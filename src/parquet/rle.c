@@ -57,23 +57,52 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v)
             }                                                                                  \
         }                                                                                      \
         size_t groups = (end - i + 7) / 8;                                                     \
-        uint8_t *p = buf_extend(out, 10 + groups * (size_t)bw);                                \
+        uint8_t *p = buf_extend(out, 16 + groups * (size_t)bw);                                \
         if (!p)                                                                                \
             return -1;                                                                         \
         uint8_t *q = put_varint(p, ((uint64_t)groups << 1) | 1);                               \
-        uint64_t acc = 0;                                                                      \
-        int nb = 0;                                                                            \
-        for (size_t k = i; k < i + groups * 8; k++) {                                          \
-            uint64_t y = k < end ? (uint64_t)v[k] : 0;                                         \
-            acc |= y << nb;                                                                    \
-            nb += bw;                                                                          \
-            while (nb >= 8) {                                                                  \
+        size_t full = (end - i) / 8;                                                           \
+        if (bw <= 8) {                                                                         \
+            /* a group of 8 is bw bytes: one 64-bit word per group */                          \
+            for (size_t g = 0; g < full; g++, q += bw) {                                       \
+                const T *s = v + i + g * 8;                                                    \
+                uint64_t w = 0;                                                                \
+                for (int k = 0; k < 8; k++)                                                    \
+                    w |= (uint64_t)s[k] << (k * bw);                                           \
+                memcpy(q, &w, 8); /* little-endian; the 16 spare bytes cover the overrun */    \
+            }                                                                                  \
+        } else {                                                                               \
+            uint64_t acc = 0;                                                                  \
+            int nb = 0;                                                                        \
+            for (size_t k = i; k < i + full * 8; k++) {                                        \
+                acc |= (uint64_t)v[k] << nb;                                                   \
+                nb += bw;                                                                      \
+                if (nb >= 32) {                                                                \
+                    uint32_t lo = (uint32_t)acc;                                               \
+                    memcpy(q, &lo, 4);                                                         \
+                    q += 4;                                                                    \
+                    acc >>= 32;                                                                \
+                    nb -= 32;                                                                  \
+                }                                                                              \
+            }                                                                                  \
+            for (; nb > 0; nb -= 8, acc >>= 8) /* whole groups end on a byte */                \
                 *q++ = (uint8_t)acc;                                                           \
-                acc >>= 8;                                                                     \
-                nb -= 8;                                                                       \
+        }                                                                                      \
+        if (full < groups) { /* the last group, padded with zeros */                           \
+            uint64_t acc = 0;                                                                  \
+            int nb = 0;                                                                        \
+            for (size_t k = i + full * 8; k < i + groups * 8; k++) {                           \
+                uint64_t y = k < end ? (uint64_t)v[k] : 0;                                     \
+                acc |= y << nb;                                                                \
+                nb += bw;                                                                      \
+                while (nb >= 8) {                                                              \
+                    *q++ = (uint8_t)acc;                                                       \
+                    acc >>= 8;                                                                 \
+                    nb -= 8;                                                                   \
+                }                                                                              \
             }                                                                                  \
         }                                                                                      \
-        out->len -= (size_t)(p + 10 + groups * (size_t)bw - q);                                \
+        out->len -= (size_t)(p + 16 + groups * (size_t)bw - q);                                \
         i = end;                                                                               \
     }                                                                                          \
     return 0;

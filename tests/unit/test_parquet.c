@@ -1544,9 +1544,51 @@ TEST(random_batches)
     }
 }
 
+/* A selection of a few long stretches (what a flush writes, one file per service and hour)
+ * takes the sparse row index; its file must be the very file of a batch made of those rows. */
+TEST(long_stretches_match_gathered_rows)
+{
+    CHECK_EQ_INT(schema_init(&rnd_schema), 0);
+    rnd_state = 7;
+    for (int iter = 0; iter < 20; iter++) {
+        table_batch_t b, g;
+        batch_init(&b, &rnd_schema);
+        batch_init(&g, &rnd_schema);
+        uint32_t nrows = 2000 + rnd(3000);
+        for (uint32_t i = 0; i < nrows; i++)
+            CHECK_EQ_INT(rnd_row(&b), 0);
+        /* 1 to 3 stretches, one of them maybe twice, one maybe reaching the last row */
+        uint32_t *sel = malloc((size_t)nrows * 3 * sizeof *sel), nsel = 0;
+        CHECK(sel != NULL);
+        uint32_t nst = 1 + rnd(3);
+        for (uint32_t k = 0; k < nst; k++) {
+            uint32_t a = rnd(nrows), len = 1 + rnd(nrows - a);
+            if (k == 1 && rnd(2))
+                len = nrows - a;
+            for (uint32_t r = a; r < a + len; r++)
+                sel[nsel++] = r;
+        }
+        CHECK_EQ_INT(batch_append_rows(&g, &b, sel, nsel), 0);
+        pq_options_t o;
+        pq_options_default(&o);
+        o.page_bytes = 1 + rnd(4000);
+        buf_t want = {0}, got = {0};
+        err_t err = {0};
+        CHECK_EQ_INT(pq_write(&g, NULL, 0, &o, &want, NULL, &err), 0);
+        CHECK_EQ_INT(pq_write(&b, sel, nsel, &o, &got, NULL, &err), 0);
+        CHECK_EQ_INT(got.len, want.len);
+        CHECK(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+        buf_free(&want);
+        buf_free(&got);
+        free(sel);
+        batch_free(&b);
+        batch_free(&g);
+    }
+}
+
 RUN_TESTS(T(varint_and_zigzag), T(compact_struct_bytes), T(compact_unbalanced_fails), T(rle_vectors),
           T(rle_roundtrip_random), T(stats_doubles_nan_and_zero), T(stats_ints_signed_and_strings_unsigned),
           T(stats_truncation), T(dict_basics), T(small_file_footer), T(pages_start_at_rows_and_row_groups_split),
           T(permuted_rows_plain_values), T(nan_only_page_drops_column_index), T(column_index_bounds_and_order),
           T(codecs_and_levels_of_zstd), T(empty_batch_and_errors), T(every_table_writes),
-          T(random_batches))
+          T(random_batches), T(long_stretches_match_gathered_rows))
