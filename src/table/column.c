@@ -73,58 +73,7 @@ void batch_rollback(table_batch_t *b, const batch_mark_t *m)
     }
 }
 
-int col_level(column_t *c, uint8_t rep, uint8_t def)
-{
-    if (c->nlevels == UINT32_MAX)
-        return -1;
-    if (c->leaf->max_def && buf_put_u8(&c->def, def))
-        return -1;
-    if (c->leaf->max_rep && buf_put_u8(&c->rep, rep)) {
-        if (c->leaf->max_def)
-            c->def.len--;
-        return -1;
-    }
-    c->nlevels++;
-    return 0;
-}
-
-/* Adds the level entry of a present value after its bytes were reserved. */
-static int put_fixed(column_t *c, uint8_t rep, uint8_t def, const void *v, size_t n)
-{
-    if (buf_reserve(&c->vals, n) || col_level(c, rep, def))
-        return -1;
-    memcpy(c->vals.data + c->vals.len, v, n);
-    c->vals.len += n;
-    c->nvals++;
-    return 0;
-}
-
-int col_i32_at(column_t *c, uint8_t rep, uint8_t def, int32_t v) { return put_fixed(c, rep, def, &v, 4); }
-int col_i64_at(column_t *c, uint8_t rep, uint8_t def, int64_t v) { return put_fixed(c, rep, def, &v, 8); }
-int col_f64_at(column_t *c, uint8_t rep, uint8_t def, double v) { return put_fixed(c, rep, def, &v, 8); }
-int col_bool_at(column_t *c, uint8_t rep, uint8_t def, bool v)
-{
-    uint8_t x = v;
-    return put_fixed(c, rep, def, &x, 1);
-}
-
-int col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *s, size_t n)
-{
-    if (n > UINT32_MAX - c->vals.len)
-        return -1;
-    if (c->offs.len == 0 && buf_put_u32le(&c->offs, 0))
-        return -1;
-    if (buf_reserve(&c->offs, 4) || buf_reserve(&c->vals, n) || col_level(c, rep, def))
-        return -1;
-    if (n) /* an empty value may meet a buffer that was never allocated */
-        memcpy(c->vals.data + c->vals.len, s, n);
-    c->vals.len += n;
-    uint32_t end = (uint32_t)c->vals.len;
-    memcpy(c->offs.data + c->offs.len, &end, 4);
-    c->offs.len += 4;
-    c->nvals++;
-    return 0;
-}
+int col_str_first_(column_t *c) { return buf_put_u32le(&c->offs, 0); }
 
 static inline bool key_eq(const kv_t *x, const kv_t *y)
 {
