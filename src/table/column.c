@@ -80,6 +80,19 @@ static inline bool key_eq(const kv_t *x, const kv_t *y)
     return x->key_len == y->key_len && (x->key_len == 0 || memcmp(x->key, y->key, x->key_len) == 0);
 }
 
+/* Equal keys have equal fingerprints: the length with the first and the last (up to) 8 bytes. */
+static inline uint64_t key_fp(const kv_t *x)
+{
+    uint64_t a = 0, b = 0;
+    uint32_t n = x->key_len;
+    if (n >= 8) {
+        memcpy(&a, x->key, 8);
+        memcpy(&b, x->key + n - 8, 8);
+    } else if (n)
+        memcpy(&a, x->key, n);
+    return a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)n << 57) ^ n;
+}
+
 typedef struct {
     const kv_t *kv;
     size_t idx;
@@ -102,17 +115,33 @@ size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp)
     if (n < 2)
         return n;
     if (n <= 16) {
-        /* few entries (the usual case): comparing all pairs beats sorting */
-        size_t out = 0;
-        for (size_t i = 0; i < n; i++) {
+        /* few entries (the usual case): comparing all pairs beats sorting; a fingerprint of
+         * each key (its length and first and last bytes) settles most pairs without memcmp,
+         * and a list without duplicates (the usual case) is left as it is */
+        uint64_t fp[16];
+        for (size_t i = 0; i < n; i++)
+            fp[i] = key_fp(&kv[i]);
+        size_t first_dup = n;
+        for (size_t i = 1; i < n && first_dup == n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (fp[j] == fp[i] && key_eq(&kv[j], &kv[i])) {
+                    first_dup = i;
+                    break;
+                }
+        if (first_dup == n)
+            return n;
+        size_t out = first_dup;
+        for (size_t i = first_dup; i < n; i++) {
             size_t j = 0;
-            while (j < out && !key_eq(&kv[j], &kv[i]))
+            while (j < out && !(fp[j] == fp[i] && key_eq(&kv[j], &kv[i])))
                 j++;
             if (j < out) {
                 kv[j].val = kv[i].val;
                 kv[j].val_len = kv[i].val_len;
-            } else
+            } else {
+                fp[out] = fp[i];
                 kv[out++] = kv[i];
+            }
         }
         return out;
     }
@@ -147,6 +176,40 @@ size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp)
     return out;
 }
 
+/* A string into a column whose room was reserved (offs holds its start offset already). */
+static inline void str_put_reserved(column_t *c, uint8_t rep, uint8_t def, const void *s, uint32_t n)
+{
+    if (n)
+        memcpy(c->vals.data + c->vals.len, s, n);
+    c->vals.len += n;
+    uint32_t end = (uint32_t)c->vals.len;
+    memcpy(c->offs.data + c->offs.len, &end, 4);
+    c->offs.len += 4;
+    c->nvals++;
+    if (c->leaf->max_def)
+        c->def.data[c->def.len++] = def;
+    if (c->leaf->max_rep)
+        c->rep.data[c->rep.len++] = rep;
+    c->nlevels++;
+}
+
+/* Room for n more level entries, nv more strings of nb bytes in all: 0, or -1 (past the 4 GiB
+ * limits of col_str_at and col_level, or out of memory; the column keeps its entries). */
+static int str_reserve(column_t *c, size_t n, size_t nv, size_t nb)
+{
+    if (n > UINT32_MAX - c->nlevels || nb > UINT32_MAX - c->vals.len)
+        return -1;
+    if (nv && c->offs.len == 0 && col_str_first_(c))
+        return -1;
+    if (buf_reserve(&c->offs, nv * 4) || buf_reserve(&c->vals, nb))
+        return -1;
+    if (c->leaf->max_def && buf_reserve(&c->def, n))
+        return -1;
+    if (c->leaf->max_rep && buf_reserve(&c->rep, n))
+        return -1;
+    return 0;
+}
+
 int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *kv, size_t n)
 {
     uint8_t kdef = key->leaf->max_def, vdef = val->leaf->max_def, rep_in = key->leaf->max_rep;
@@ -154,14 +217,30 @@ int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *k
         uint8_t def0 = (uint8_t)(kdef - 1); /* the map is there, key_value is empty */
         return col_level(key, rep0, def0) || col_level(val, rep0, def0) ? -1 : 0;
     }
+    /* reserve the whole map at once, then append without checks */
+    size_t kb = 0, vb = 0, nv = 0;
+    for (size_t i = 0; i < n; i++) {
+        kb += kv[i].key_len;
+        if (kv[i].val) {
+            vb += kv[i].val_len;
+            nv++;
+        }
+    }
+    if (str_reserve(key, n, n, kb) || str_reserve(val, n, nv, vb))
+        return -1;
     for (size_t i = 0; i < n; i++) {
         uint8_t rep = i == 0 ? rep0 : rep_in;
-        if (col_str_at(key, rep, kdef, kv[i].key, kv[i].key_len))
-            return -1;
-        int r = kv[i].val ? col_str_at(val, rep, vdef, kv[i].val, kv[i].val_len)
-                          : col_level(val, rep, (uint8_t)(vdef - 1));
-        if (r)
-            return -1;
+        str_put_reserved(key, rep, kdef, kv[i].key, kv[i].key_len);
+        if (kv[i].val)
+            str_put_reserved(val, rep, vdef, kv[i].val, kv[i].val_len);
+        else {
+            /* a null value: a level entry alone */
+            if (val->leaf->max_def)
+                val->def.data[val->def.len++] = (uint8_t)(vdef - 1);
+            if (val->leaf->max_rep)
+                val->rep.data[val->rep.len++] = rep;
+            val->nlevels++;
+        }
     }
     return 0;
 }
