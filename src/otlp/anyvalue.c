@@ -33,11 +33,8 @@ static const struct {
     [AVF_STRINDEX] = {"stringValueStrindex", PB_VARINT, AV_EMPTY},
 };
 
-int otlp_check_utf8(const uint8_t *s, size_t n, pb_path_t *path, const char *field, err_t *err)
+int otlp_utf8_fail(size_t ok, pb_path_t *path, const char *field, err_t *err)
 {
-    size_t ok = utf8_valid_prefix(s, n);
-    if (ok == n)
-        return 0;
     if (field)
         pb_path_push(path, field, PB_NOIDX);
     pb_path_fail(path, err, "invalid UTF-8 at byte %zu", ok);

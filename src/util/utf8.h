@@ -6,12 +6,39 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Length of the longest valid prefix of s: n when all of s is valid UTF-8. Callers use the
  * result to say where input went wrong ("invalid UTF-8 at byte 17"). */
 size_t utf8_valid_prefix(const void *s, size_t n);
 
-static inline bool utf8_valid(const void *s, size_t n) { return utf8_valid_prefix(s, n) == n; }
+/* utf8_valid_prefix past the first i bytes, which are valid (out of line: non-ASCII text). */
+size_t utf8_valid_prefix_from(const void *s, size_t n, size_t i);
+
+/* The same result; ASCII (most telemetry text) is checked inline, eight bytes at a time. */
+static inline size_t utf8_valid_prefix_fast(const void *sv, size_t n)
+{
+    const uint8_t *s = sv;
+    size_t i = 0;
+    for (; n - i >= 32; i += 32) {
+        uint64_t w[4];
+        memcpy(w, s + i, 32);
+        if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
+            return utf8_valid_prefix_from(s, n, i);
+    }
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull)
+            return utf8_valid_prefix_from(s, n, i);
+    }
+    for (; i < n; i++)
+        if (s[i] >= 0x80)
+            return utf8_valid_prefix_from(s, n, i);
+    return n;
+}
+
+static inline bool utf8_valid(const void *s, size_t n) { return utf8_valid_prefix_fast(s, n) == n; }
 
 /* Decodes the code point at s (n > 0 bytes available): returns its length in bytes (1..4) and
  * sets *cp, or returns 0 when the bytes there are not valid UTF-8. */
