@@ -85,11 +85,18 @@ static inline uint64_t key_fp(const kv_t *x)
 {
     uint64_t a = 0, b = 0;
     uint32_t n = x->key_len;
+    const uint8_t *k = (const uint8_t *)x->key;
     if (n >= 8) {
-        memcpy(&a, x->key, 8);
-        memcpy(&b, x->key + n - 8, 8);
+        memcpy(&a, k, 8);
+        memcpy(&b, k + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a4, b4;
+        memcpy(&a4, k, 4);
+        memcpy(&b4, k + n - 4, 4);
+        a = a4;
+        b = b4;
     } else if (n)
-        memcpy(&a, x->key, n);
+        a = (uint64_t)k[0] | (uint64_t)k[n / 2] << 8 | (uint64_t)k[n - 1] << 16;
     return a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)n << 57) ^ n;
 }
 
@@ -180,7 +187,7 @@ size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp)
 static inline void str_put_reserved(column_t *c, uint8_t rep, uint8_t def, const void *s, uint32_t n)
 {
     if (n)
-        memcpy(c->vals.data + c->vals.len, s, n);
+        col_copy_(c->vals.data + c->vals.len, s, n);
     c->vals.len += n;
     uint32_t end = (uint32_t)c->vals.len;
     memcpy(c->offs.data + c->offs.len, &end, 4);

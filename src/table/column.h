@@ -84,6 +84,30 @@ static inline int col_bool_at(column_t *c, uint8_t rep, uint8_t def, bool v)
     return col_put_fixed_(c, rep, def, &x, 1);
 }
 
+/* memcpy for the short strings most values are (keys, attribute values), without a call:
+ * overlapping word copies that stay inside both buffers. */
+static inline void col_copy_(uint8_t *d, const void *sv, size_t n)
+{
+    const uint8_t *s = sv;
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else
+        memcpy(d, s, n);
+}
+
 /* The first string of a column also writes the start offset 0. */
 int col_str_first_(column_t *c);
 
@@ -96,7 +120,7 @@ static inline int col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *
     if (buf_reserve(&c->offs, 4) || buf_reserve(&c->vals, n) || col_level(c, rep, def))
         return -1;
     if (n) /* an empty value may meet a buffer that was never allocated */
-        memcpy(c->vals.data + c->vals.len, s, n);
+        col_copy_(c->vals.data + c->vals.len, s, n);
     c->vals.len += n;
     uint32_t end = (uint32_t)c->vals.len;
     memcpy(c->offs.data + c->offs.len, &end, 4);
