@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "otlp/anyvalue.h"
+#include "util/utf8.h"
 
 typedef struct {
     size_t idx; /* entry */
@@ -42,12 +43,15 @@ int attrs_add(attrs_t *a, const uint8_t *msg, size_t len, pb_path_t *path, err_t
         key = msg + 2;
         const uint8_t *s = msg + 6 + klen;
         size_t n = len - 6 - klen;
-        if (otlp_check_utf8(key, klen, path, "key", err))
-            return -1;
-        pb_path_push(path, "value", PB_NOIDX);
-        if (otlp_check_utf8(s, n, path, "stringValue", err))
-            return -1;
-        pb_path_pop(path);
+        /* the framing bytes are ASCII too: one look at the whole message settles both texts */
+        if (!utf8_is_ascii(msg, len)) {
+            if (otlp_check_utf8(key, klen, path, "key", err))
+                return -1;
+            pb_path_push(path, "value", PB_NOIDX);
+            if (otlp_check_utf8(s, n, path, "stringValue", err))
+                return -1;
+            pb_path_pop(path);
+        }
         kv_t e = {(const char *)key, (uint32_t)klen, (const char *)s, (uint32_t)n};
         if (buf_append(&a->kv, &e, sizeof e))
             return nomem(err);

@@ -15,27 +15,35 @@ size_t utf8_valid_prefix(const void *s, size_t n);
 /* utf8_valid_prefix past the first i bytes, which are valid (out of line: non-ASCII text). */
 size_t utf8_valid_prefix_from(const void *s, size_t n, size_t i);
 
-/* The same result; ASCII (most telemetry text) is checked inline, eight bytes at a time. */
-static inline size_t utf8_valid_prefix_fast(const void *sv, size_t n)
+/* Whether s[0..n) is all ASCII, branch-free over words (inline: most telemetry text is). */
+static inline bool utf8_is_ascii(const void *sv, size_t n)
 {
     const uint8_t *s = sv;
-    size_t i = 0;
-    for (; n - i >= 32; i += 32) {
-        uint64_t w[4];
-        memcpy(w, s + i, 32);
-        if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
-            return utf8_valid_prefix_from(s, n, i);
+    if (n >= 8) {
+        uint64_t acc = 0, w;
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            acc |= w;
+        }
+        memcpy(&w, s + n - 8, 8);
+        return !((acc | w) & 0x8080808080808080ull);
     }
-    for (; n - i >= 8; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (w & 0x8080808080808080ull)
-            return utf8_valid_prefix_from(s, n, i);
+    if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        return !((x | y) & 0x80808080u);
     }
-    for (; i < n; i++)
-        if (s[i] >= 0x80)
-            return utf8_valid_prefix_from(s, n, i);
-    return n;
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= s[i];
+    return acc < 0x80;
+}
+
+/* The same result as utf8_valid_prefix, ASCII checked inline. */
+static inline size_t utf8_valid_prefix_fast(const void *s, size_t n)
+{
+    return utf8_is_ascii(s, n) ? n : utf8_valid_prefix_from(s, n, 0);
 }
 
 static inline bool utf8_valid(const void *s, size_t n) { return utf8_valid_prefix_fast(s, n) == n; }
