@@ -125,18 +125,26 @@ size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp)
         /* few entries (the usual case): comparing all pairs beats sorting; a fingerprint of
          * each key (its length and first and last bytes) settles most pairs without memcmp,
          * and a list without duplicates (the usual case) is left as it is */
-        uint64_t fp[16];
-        for (size_t i = 0; i < n; i++)
-            fp[i] = key_fp(&kv[i]);
+        uint64_t fp[16], seen[4] = {0, 0, 0, 0};
         size_t first_dup = n;
-        for (size_t i = 1; i < n && first_dup == n; i++)
-            for (size_t j = 0; j < i; j++)
-                if (fp[j] == fp[i] && key_eq(&kv[j], &kv[i])) {
-                    first_dup = i;
-                    break;
-                }
+        for (size_t i = 0; i < n && first_dup == n; i++) {
+            fp[i] = key_fp(&kv[i]);
+            /* a 256-bit filter of the fingerprints: only a key that hits it is compared */
+            unsigned h = (unsigned)((fp[i] * 0x9E3779B97F4A7C15ull) >> 56);
+            uint64_t bit = 1ull << (h & 63);
+            if (seen[h >> 6] & bit) {
+                for (size_t j = 0; j < i; j++)
+                    if (fp[j] == fp[i] && key_eq(&kv[j], &kv[i])) {
+                        first_dup = i;
+                        break;
+                    }
+            }
+            seen[h >> 6] |= bit;
+        }
         if (first_dup == n)
             return n;
+        for (size_t i = first_dup + 1; i < n; i++)
+            fp[i] = key_fp(&kv[i]);
         size_t out = first_dup;
         for (size_t i = first_dup; i < n; i++) {
             size_t j = 0;
