@@ -191,21 +191,48 @@ size_t kv_dedup(kv_t *kv, size_t n, buf_t *tmp)
     return out;
 }
 
-/* A string into a column whose room was reserved (offs holds its start offset already). */
-static inline void str_put_reserved(column_t *c, uint8_t rep, uint8_t def, const void *s, uint32_t n)
+/* A column's write positions held in locals while a whole map is appended into reserved room
+ * (byte stores through the column's pointers would make the compiler reload every field). */
+typedef struct {
+    uint8_t *vals, *def, *rep;
+    uint8_t *offs;
+    uint32_t vlen;
+    size_t ndef, nrep, noffs;
+    bool has_def, has_rep;
+} col_cursor_t;
+
+static inline col_cursor_t cursor_open(const column_t *c)
+{
+    return (col_cursor_t){c->vals.data, c->def.data, c->rep.data, c->offs.data, (uint32_t)c->vals.len,
+                          c->def.len, c->rep.len, c->offs.len, c->leaf->max_def != 0, c->leaf->max_rep != 0};
+}
+
+static inline void cursor_close(column_t *c, const col_cursor_t *k, uint32_t nlevels, uint32_t nvals)
+{
+    c->vals.len = k->vlen;
+    c->def.len = k->ndef;
+    c->rep.len = k->nrep;
+    c->offs.len = k->noffs;
+    c->nlevels += nlevels;
+    c->nvals += nvals;
+}
+
+static inline void cursor_level(col_cursor_t *k, uint8_t rep, uint8_t def)
+{
+    if (k->has_def)
+        k->def[k->ndef++] = def;
+    if (k->has_rep)
+        k->rep[k->nrep++] = rep;
+}
+
+static inline void cursor_str(col_cursor_t *k, uint8_t rep, uint8_t def, const void *s, uint32_t n)
 {
     if (n)
-        col_copy_(c->vals.data + c->vals.len, s, n);
-    c->vals.len += n;
-    uint32_t end = (uint32_t)c->vals.len;
-    memcpy(c->offs.data + c->offs.len, &end, 4);
-    c->offs.len += 4;
-    c->nvals++;
-    if (c->leaf->max_def)
-        c->def.data[c->def.len++] = def;
-    if (c->leaf->max_rep)
-        c->rep.data[c->rep.len++] = rep;
-    c->nlevels++;
+        col_copy_(k->vals + k->vlen, s, n);
+    k->vlen += n;
+    memcpy(k->offs + k->noffs, &k->vlen, 4);
+    k->noffs += 4;
+    cursor_level(k, rep, def);
 }
 
 /* Room for n more level entries, nv more strings of nb bytes in all: 0, or -1 (past the 4 GiB
@@ -243,20 +270,17 @@ int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *k
     }
     if (str_reserve(key, n, n, kb) || str_reserve(val, n, nv, vb))
         return -1;
+    col_cursor_t ck = cursor_open(key), cv = cursor_open(val);
     for (size_t i = 0; i < n; i++) {
         uint8_t rep = i == 0 ? rep0 : rep_in;
-        str_put_reserved(key, rep, kdef, kv[i].key, kv[i].key_len);
+        cursor_str(&ck, rep, kdef, kv[i].key, kv[i].key_len);
         if (kv[i].val)
-            str_put_reserved(val, rep, vdef, kv[i].val, kv[i].val_len);
-        else {
-            /* a null value: a level entry alone */
-            if (val->leaf->max_def)
-                val->def.data[val->def.len++] = (uint8_t)(vdef - 1);
-            if (val->leaf->max_rep)
-                val->rep.data[val->rep.len++] = rep;
-            val->nlevels++;
-        }
+            cursor_str(&cv, rep, vdef, kv[i].val, kv[i].val_len);
+        else
+            cursor_level(&cv, rep, (uint8_t)(vdef - 1)); /* a null value: a level entry alone */
     }
+    cursor_close(key, &ck, (uint32_t)n, (uint32_t)n);
+    cursor_close(val, &cv, (uint32_t)n, (uint32_t)nv);
     return 0;
 }
 
