@@ -363,8 +363,10 @@ int batch_row_index_build(const table_batch_t *b, batch_row_index_t *ix)
     size_t slots = (size_t)b->nrows + 1;
     for (int i = 0; i < b->schema->nleaves; i++) {
         const column_t *c = &b->cols[i];
-        if (c->leaf->max_rep == 0 && c->leaf->max_def == 0)
-            continue; /* the identity: no table needed */
+        /* the identity needs no table: a leaf outside lists and maps has one entry per row,
+         * and when none of them is null (or none can be), entry r is value r too */
+        if (c->leaf->max_rep == 0 && (c->leaf->max_def == 0 || c->nvals == c->nlevels))
+            continue;
         ix->lvl[i] = malloc(slots * sizeof(uint32_t));
         ix->val[i] = malloc(slots * sizeof(uint32_t));
         if (!ix->lvl[i] || !ix->val[i]) {
@@ -376,27 +378,38 @@ int batch_row_index_build(const table_batch_t *b, batch_row_index_t *ix)
     return 0;
 }
 
-/* Rows i.. of the selection that continue a run of consecutive source rows: returns the run's
- * length; its first row is *first. */
-static uint32_t next_run(const uint32_t *rows, uint32_t n, uint32_t i, uint32_t *first)
+/* A run of consecutive source rows in the selection: rows first .. first + len - 1. */
+typedef struct {
+    uint32_t first, len;
+} row_run_t;
+
+/* The selection as runs, written to runs[] (room for n); returns their count. */
+static uint32_t selection_runs(const uint32_t *rows, uint32_t n, row_run_t *runs)
 {
-    uint32_t r0 = rows ? rows[i] : i, j = i + 1;
-    while (j < n && (rows ? rows[j] : j) == r0 + (j - i))
-        j++;
-    *first = r0;
-    return j - i;
+    if (!rows) {
+        runs[0] = (row_run_t){0, n};
+        return 1;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t r0 = rows[i], j = i + 1;
+        while (j < n && rows[j] == r0 + (j - i))
+            j++;
+        runs[k++] = (row_run_t){r0, j - i};
+        i = j;
+    }
+    return k;
 }
 
 /* Copies one leaf's entries for the selected rows; the room was reserved by the caller. */
-static void copy_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const uint32_t *val, const uint32_t *rows,
-                      uint32_t n)
+static void copy_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const uint32_t *val, const row_run_t *runs,
+                      uint32_t nruns)
 {
     const schema_leaf_t *l = s->leaf;
     size_t w = value_width(l->type);
     const uint32_t *so = (const uint32_t *)s->offs.data;
-    for (uint32_t i = 0; i < n;) {
-        uint32_t r0, len = next_run(rows, n, i, &r0);
-        i += len;
+    for (uint32_t ri = 0; ri < nruns; ri++) {
+        uint32_t r0 = runs[ri].first, len = runs[ri].len;
         uint32_t l0 = lvl ? lvl[r0] : r0, l1 = lvl ? lvl[r0 + len] : r0 + len;
         uint32_t v0 = val ? val[r0] : r0, v1 = val ? val[r0 + len] : r0 + len;
         uint32_t nl = l1 - l0, nv = v1 - v0;
@@ -436,16 +449,15 @@ static void copy_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const
 }
 
 /* Sizes what one leaf needs for the selection and reserves it; -1 when it cannot. */
-static int reserve_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const uint32_t *val, const uint32_t *rows,
-                        uint32_t n)
+static int reserve_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const uint32_t *val, const row_run_t *runs,
+                        uint32_t nruns)
 {
     const schema_leaf_t *l = s->leaf;
     size_t w = value_width(l->type);
     const uint32_t *so = (const uint32_t *)s->offs.data;
     uint64_t nl = 0, nv = 0, nb = 0;
-    for (uint32_t i = 0; i < n;) {
-        uint32_t r0, len = next_run(rows, n, i, &r0);
-        i += len;
+    for (uint32_t ri = 0; ri < nruns; ri++) {
+        uint32_t r0 = runs[ri].first, len = runs[ri].len;
         uint32_t v0 = val ? val[r0] : r0, v1 = val ? val[r0 + len] : r0 + len;
         nl += (lvl ? lvl[r0 + len] : r0 + len) - (lvl ? lvl[r0] : r0);
         nv += v1 - v0;
@@ -481,15 +493,24 @@ int batch_append_rows_ix(table_batch_t *dst, const table_batch_t *src, const bat
     for (uint32_t i = 0; rows && i < n; i++)
         if (rows[i] >= src->nrows)
             return -1;
+    /* the runs of consecutive rows, found once for every leaf */
+    row_run_t one, *runs = rows ? malloc((size_t)n * sizeof *runs) : &one;
+    if (!runs)
+        return -1;
+    uint32_t nruns = selection_runs(rows, n, runs);
     /* reserve everything first, so that the copy itself cannot fail half way; what was reserved
      * stays allocated on failure (dst keeps its rows and is only larger) */
-    for (int i = 0; i < src->schema->nleaves; i++)
-        if (reserve_leaf(&dst->cols[i], &src->cols[i], ix->lvl[i], ix->val[i], rows, n))
-            return -1;
-    for (int i = 0; i < src->schema->nleaves; i++)
-        copy_leaf(&dst->cols[i], &src->cols[i], ix->lvl[i], ix->val[i], rows, n);
-    dst->nrows += n;
-    return 0;
+    int rc = 0;
+    for (int i = 0; i < src->schema->nleaves && rc == 0; i++)
+        rc = reserve_leaf(&dst->cols[i], &src->cols[i], ix->lvl[i], ix->val[i], runs, nruns);
+    if (rc == 0) {
+        for (int i = 0; i < src->schema->nleaves; i++)
+            copy_leaf(&dst->cols[i], &src->cols[i], ix->lvl[i], ix->val[i], runs, nruns);
+        dst->nrows += n;
+    }
+    if (runs != &one)
+        free(runs);
+    return rc ? -1 : 0;
 }
 
 int batch_append_rows(table_batch_t *dst, const table_batch_t *src, const uint32_t *rows, uint32_t n)
