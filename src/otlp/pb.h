@@ -76,6 +76,12 @@ static inline int pb_varint(pb_reader_t *r, uint64_t *v)
         *v = *r->p++;
         return 0;
     }
+    /* two bytes: the lengths of most nested messages (records, bodies) */
+    if (r->end - r->p >= 2 && r->p[1] < 0x80) {
+        *v = (uint64_t)(r->p[0] & 0x7F) | (uint64_t)r->p[1] << 7;
+        r->p += 2;
+        return 0;
+    }
     return pb_varint_slow(r, v);
 }
 
