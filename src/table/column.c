@@ -440,8 +440,10 @@ static void copy_leaf(column_t *d, const column_t *s, const uint32_t *lvl, const
                 memcpy(d->vals.data + d->vals.len, s->vals.data + b0, nb);
             d->vals.len += nb;
             uint32_t *dof = (uint32_t *)(d->offs.data + d->offs.len);
-            for (uint32_t k = 0; k < nv; k++)
-                dof[k] = base + (so[v0 + k + 1] - b0);
+            const uint32_t *sof = so + (size_t)v0 + 1;
+            uint32_t delta = base - b0; /* modulo 2^32, as the sum it stands for */
+            for (size_t k = 0; k < nv; k++)
+                dof[k] = sof[k] + delta;
             d->offs.len += (size_t)nv * 4;
         }
         d->nvals += nv;
