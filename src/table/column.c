@@ -270,6 +270,50 @@ int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *k
     }
     if (str_reserve(key, n, n, kb) || str_reserve(val, n, nv, vb))
         return -1;
+    if (key->leaf->max_def && key->leaf->max_rep && val->leaf->max_def && val->leaf->max_rep) {
+        /* a map's leaves have both levels (always): the levels in runs, the strings in tight loops */
+        uint8_t *kv_bytes = key->vals.data, *vv_bytes = val->vals.data;
+        uint32_t kl = (uint32_t)key->vals.len, vl = (uint32_t)val->vals.len;
+        uint32_t *ko = (uint32_t *)(key->offs.data + key->offs.len);
+        uint32_t *vo = (uint32_t *)(val->offs.data + val->offs.len);
+        for (size_t i = 0; i < n; i++) {
+            col_copy_(kv_bytes + kl, kv[i].key, kv[i].key_len);
+            kl += kv[i].key_len;
+            ko[i] = kl;
+        }
+        uint8_t *vd = val->def.data + val->def.len;
+        size_t j = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (kv[i].val) {
+                if (kv[i].val_len)
+                    col_copy_(vv_bytes + vl, kv[i].val, kv[i].val_len);
+                vl += kv[i].val_len;
+                vo[j++] = vl;
+                vd[i] = vdef;
+            } else
+                vd[i] = (uint8_t)(vdef - 1); /* a null value: a level entry alone */
+        }
+        memset(key->def.data + key->def.len, kdef, n);
+        uint8_t *kr = key->rep.data + key->rep.len, *vr = val->rep.data + val->rep.len;
+        kr[0] = vr[0] = rep0;
+        if (n > 1) {
+            memset(kr + 1, rep_in, n - 1);
+            memset(vr + 1, rep_in, n - 1);
+        }
+        key->vals.len = kl;
+        val->vals.len = vl;
+        key->offs.len += n * 4;
+        val->offs.len += nv * 4;
+        key->def.len += n;
+        val->def.len += n;
+        key->rep.len += n;
+        val->rep.len += n;
+        key->nlevels += (uint32_t)n;
+        val->nlevels += (uint32_t)n;
+        key->nvals += (uint32_t)n;
+        val->nvals += (uint32_t)nv;
+        return 0;
+    }
     col_cursor_t ck = cursor_open(key), cv = cursor_open(val);
     for (size_t i = 0; i < n; i++) {
         uint8_t rep = i == 0 ? rep0 : rep_in;
