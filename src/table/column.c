@@ -276,11 +276,16 @@ int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *k
         uint32_t kl = (uint32_t)key->vals.len, vl = (uint32_t)val->vals.len;
         uint32_t *ko = (uint32_t *)(key->offs.data + key->offs.len);
         uint32_t *vo = (uint32_t *)(val->offs.data + val->offs.len);
+        uint8_t *kd = key->def.data + key->def.len;
+        uint8_t *kr = key->rep.data + key->rep.len, *vr = val->rep.data + val->rep.len;
         for (size_t i = 0; i < n; i++) {
             col_copy_(kv_bytes + kl, kv[i].key, kv[i].key_len);
             kl += kv[i].key_len;
             ko[i] = kl;
+            kd[i] = kdef; /* the levels along (no memset call for a few bytes) */
+            kr[i] = vr[i] = rep_in;
         }
+        kr[0] = vr[0] = rep0;
         uint8_t *vd = val->def.data + val->def.len;
         size_t j = 0;
         for (size_t i = 0; i < n; i++) {
@@ -292,13 +297,6 @@ int col_map_put_unique(column_t *key, column_t *val, uint8_t rep0, const kv_t *k
                 vd[i] = vdef;
             } else
                 vd[i] = (uint8_t)(vdef - 1); /* a null value: a level entry alone */
-        }
-        memset(key->def.data + key->def.len, kdef, n);
-        uint8_t *kr = key->rep.data + key->rep.len, *vr = val->rep.data + val->rep.len;
-        kr[0] = vr[0] = rep0;
-        if (n > 1) {
-            memset(kr + 1, rep_in, n - 1);
-            memset(vr + 1, rep_in, n - 1);
         }
         key->vals.len = kl;
         val->vals.len = vl;
