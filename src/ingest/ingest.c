@@ -15,8 +15,8 @@
 /* Request batches are kept for the next request of the same signal once emptied: a batch that
  * starts with the room of the last one decodes without growing (reallocating and copying) its
  * buffers and without fresh pages to fault in. A few are kept, none larger than SPARE_MAX_BYTES. */
-#define SPARE_SETS 4
-#define SPARE_MAX_BYTES ((size_t)64 << 20)
+#define SPARE_SETS 2
+#define SPARE_MAX_BYTES ((size_t)32 << 20)
 
 typedef struct {
     otlp_signal_t sig;
