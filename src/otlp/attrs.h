@@ -48,9 +48,14 @@ static inline int attrs_add_simple(attrs_t *a, const uint8_t *msg, size_t len)
     /* the framing bytes are ASCII too: one look at the whole message settles both texts */
     if (!utf8_is_ascii(msg, len) || buf_reserve(&a->kv, sizeof(kv_t)))
         return 0;
-    kv_t e = {(const char *)msg + 2, (uint32_t)klen, (const char *)msg + 6 + klen, (uint32_t)(len - 6 - klen)};
-    memcpy(a->kv.data + a->kv.len, &e, sizeof e);
-    a->kv.len += sizeof e;
+    /* field by field into place (the list holds whole kv_t, so it is aligned): a kv_t built on
+     * the stack and copied would stall on store forwarding */
+    kv_t *e = (kv_t *)(void *)(a->kv.data + a->kv.len);
+    e->key = (const char *)msg + 2;
+    e->key_len = (uint32_t)klen;
+    e->val = (const char *)msg + 6 + klen;
+    e->val_len = (uint32_t)(len - 6 - klen);
+    a->kv.len += sizeof *e;
     a->n++;
     return 1;
 }
