@@ -2,6 +2,7 @@
  * partition buffers (batched) or straight to files (immediate). */
 #include "ingest/ingest.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,11 +12,64 @@
 #include "ingest/signals.h"
 #include "util/log.h"
 
+/* Request batches are kept for the next request of the same signal once emptied: a batch that
+ * starts with the room of the last one decodes without growing (reallocating and copying) its
+ * buffers and without fresh pages to fault in. A few are kept, none larger than SPARE_MAX_BYTES. */
+#define SPARE_SETS 2
+#define SPARE_MAX_BYTES ((size_t)32 << 20)
+
+typedef struct {
+    otlp_signal_t sig;
+    table_batch_t b[SIGNAL_MAX_TABLES];
+} spare_t;
+
 struct ingest {
     ingest_config_t cfg;
     flusher_t flusher;
     buffers_t *buffers; /* batched mode only */
+    pthread_mutex_t spare_mu;
+    spare_t spare[SPARE_SETS];
+    int nspare;
 };
+
+/* A set of empty batches for sig: a kept one, or new ones. */
+static void batches_take(ingest_t *ing, otlp_signal_t sig, const signal_desc_t *d, table_batch_t *b)
+{
+    pthread_mutex_lock(&ing->spare_mu);
+    for (int i = ing->nspare; i-- > 0;)
+        if (ing->spare[i].sig == sig) {
+            memcpy(b, ing->spare[i].b, sizeof ing->spare[i].b);
+            ing->spare[i] = ing->spare[--ing->nspare];
+            pthread_mutex_unlock(&ing->spare_mu);
+            return;
+        }
+    pthread_mutex_unlock(&ing->spare_mu);
+    for (int i = 0; i < d->ntables; i++)
+        batch_init(&b[i], d->tables[i]);
+}
+
+/* Gives the set back emptied, or frees it (too many kept, or too large to keep). */
+static void batches_give(ingest_t *ing, otlp_signal_t sig, const signal_desc_t *d, table_batch_t *b)
+{
+    size_t bytes = 0;
+    for (int i = 0; i < d->ntables; i++) {
+        batch_reset(&b[i]);
+        bytes += batch_alloc_bytes(&b[i]);
+    }
+    if (bytes <= SPARE_MAX_BYTES) {
+        pthread_mutex_lock(&ing->spare_mu);
+        if (ing->nspare < SPARE_SETS) {
+            spare_t *s = &ing->spare[ing->nspare++];
+            s->sig = sig;
+            memcpy(s->b, b, sizeof s->b);
+            pthread_mutex_unlock(&ing->spare_mu);
+            return;
+        }
+        pthread_mutex_unlock(&ing->spare_mu);
+    }
+    for (int i = 0; i < d->ntables; i++)
+        batch_free(&b[i]);
+}
 
 const char *otlp_signal_name(otlp_signal_t s)
 {
@@ -47,6 +101,7 @@ ingest_t *ingest_new(const ingest_config_t *cfg, err_t *err)
         return NULL;
     }
     ing->cfg = *cfg;
+    pthread_mutex_init(&ing->spare_mu, NULL);
     ing->flusher.storage = cfg->storage;
     ing->flusher.parquet = cfg->parquet;
     ing->flusher.iceberg = cfg->iceberg;
@@ -63,6 +118,7 @@ ingest_t *ingest_new(const ingest_config_t *cfg, err_t *err)
         };
         ing->buffers = buffers_new(&bc, err);
         if (!ing->buffers) {
+            pthread_mutex_destroy(&ing->spare_mu);
             free(ing);
             return NULL;
         }
@@ -83,6 +139,11 @@ void ingest_free(ingest_t *ing)
     if (!ing)
         return;
     buffers_free(ing->buffers);
+    for (int i = 0; i < ing->nspare; i++)
+        for (int j = 0; j < SIGNAL_MAX_TABLES; j++)
+            if (ing->spare[i].b[j].schema)
+                batch_free(&ing->spare[i].b[j]);
+    pthread_mutex_destroy(&ing->spare_mu);
     free(ing);
 }
 
@@ -109,10 +170,10 @@ int ingest_request(ingest_t *ing, otlp_signal_t sig, otlp_encoding_t enc, const 
     const signal_desc_t *d = signal_desc(sig);
     table_batch_t batches[SIGNAL_MAX_TABLES];
     table_batch_t *out[SIGNAL_MAX_TABLES];
-    for (int i = 0; i < d->ntables; i++) {
-        batch_init(&batches[i], d->tables[i]);
+    memset(batches, 0, sizeof batches);
+    batches_take(ing, sig, d, batches);
+    for (int i = 0; i < d->ntables; i++)
         out[i] = &batches[i];
-    }
     otlp_decode_ctx_t ctx = {.now_ns = now_ns()};
     int rc = signal_decode(sig, enc, body ? body : (const uint8_t *)"", len, out, &ctx, err);
     if (rc == 0 && ing->buffers)
@@ -131,8 +192,7 @@ int ingest_request(ingest_t *ing, otlp_signal_t sig, otlp_encoding_t enc, const 
         res->rejected = ctx.rejected;
         memcpy(res->message, ctx.reject_msg, sizeof res->message);
     }
-    for (int i = 0; i < d->ntables; i++)
-        batch_free(&batches[i]);
+    batches_give(ing, sig, d, batches);
     return rc;
 }
 

@@ -33,11 +33,8 @@ static const struct {
     [AVF_STRINDEX] = {"stringValueStrindex", PB_VARINT, AV_EMPTY},
 };
 
-int otlp_check_utf8(const uint8_t *s, size_t n, pb_path_t *path, const char *field, err_t *err)
+int otlp_utf8_fail(size_t ok, pb_path_t *path, const char *field, err_t *err)
 {
-    size_t ok = utf8_valid_prefix(s, n);
-    if (ok == n)
-        return 0;
     if (field)
         pb_path_push(path, field, PB_NOIDX);
     pb_path_fail(path, err, "invalid UTF-8 at byte %zu", ok);
@@ -270,6 +267,21 @@ static int json_kvlist(const uint8_t *msg, size_t len, buf_t *out, int depth, pb
 int anyvalue_text(const uint8_t *msg, size_t len, buf_t *text, av_text_t *out, pb_path_t *path,
                   err_t *err)
 {
+    /* The usual AnyValue: one string_value field with a length of one or two bytes that spans
+     * the message; checked as av_scan would, without the field loop. */
+    if (len >= 2 && msg[0] == 0x0A) {
+        size_t hl = 0, n = 0;
+        if (msg[1] < 0x80)
+            hl = 2, n = msg[1];
+        else if (len >= 3 && msg[2] < 0x80)
+            hl = 3, n = (size_t)(msg[1] & 0x7F) | (size_t)msg[2] << 7;
+        if (hl && hl + n == len) {
+            if (otlp_check_utf8(msg + hl, n, path, "stringValue", err))
+                return -1;
+            *out = (av_text_t){AV_STRING, msg + hl, text->len, n};
+            return 0;
+        }
+    }
     av_kind_t kind;
     pb_field_t f;
     if (av_scan(msg, len, &kind, &f, path, err))

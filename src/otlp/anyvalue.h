@@ -24,6 +24,7 @@
 #include "otlp/pb.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 typedef enum {
     AV_EMPTY = 0,
@@ -57,7 +58,12 @@ int anyvalue_json(const uint8_t *msg, size_t len, buf_t *out, int depth, pb_path
 
 /* Checks that a string field holds valid UTF-8 (proto3 `string`); the error names `field` below
  * path ("...key: invalid UTF-8 at byte 3"), or path itself when field is NULL. */
-int otlp_check_utf8(const uint8_t *s, size_t n, pb_path_t *path, const char *field, err_t *err);
+int otlp_utf8_fail(size_t ok, pb_path_t *path, const char *field, err_t *err); /* the error; -1 */
+static inline int otlp_check_utf8(const uint8_t *s, size_t n, pb_path_t *path, const char *field, err_t *err)
+{
+    size_t ok = utf8_valid_prefix_fast(s, n);
+    return ok == n ? 0 : otlp_utf8_fail(ok, path, field, err);
+}
 
 /* Reads a KeyValue { string key = 1; AnyValue value = 2; }: the last key and the last value on
  * the wire win; a missing key is the empty string, a missing value sets *val = NULL. The key is

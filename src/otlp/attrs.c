@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "otlp/anyvalue.h"
+#include "util/utf8.h"
 
 typedef struct {
     size_t idx; /* entry */
@@ -34,6 +35,29 @@ int attrs_add(attrs_t *a, const uint8_t *msg, size_t len, pb_path_t *path, err_t
         return err_set(err, ERR_INTERNAL, "attrs_add after attrs_finish");
     const uint8_t *key, *val;
     size_t klen, vlen;
+    /* The usual KeyValue: a key, then a value holding just a string, both shorter than 128
+     * bytes: read at a glance, checked as otlp_keyvalue_scan and anyvalue_text would. */
+    if (len >= 6 && msg[0] == 0x0A && msg[1] < 0x80 && (klen = msg[1]) + 6 <= len && msg[2 + klen] == 0x12 &&
+        msg[3 + klen] < 0x80 && msg[3 + klen] == len - 4 - klen && msg[4 + klen] == 0x0A &&
+        msg[5 + klen] == len - 6 - klen) {
+        key = msg + 2;
+        const uint8_t *s = msg + 6 + klen;
+        size_t n = len - 6 - klen;
+        /* the framing bytes are ASCII too: one look at the whole message settles both texts */
+        if (!utf8_is_ascii(msg, len)) {
+            if (otlp_check_utf8(key, klen, path, "key", err))
+                return -1;
+            pb_path_push(path, "value", PB_NOIDX);
+            if (otlp_check_utf8(s, n, path, "stringValue", err))
+                return -1;
+            pb_path_pop(path);
+        }
+        kv_t e = {(const char *)key, (uint32_t)klen, (const char *)s, (uint32_t)n};
+        if (buf_append(&a->kv, &e, sizeof e))
+            return nomem(err);
+        a->n++;
+        return 0;
+    }
     if (otlp_keyvalue_scan(msg, len, &key, &klen, &val, &vlen, path, err))
         return -1;
     if (klen > UINT32_MAX)

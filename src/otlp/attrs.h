@@ -13,6 +13,7 @@
 #include "table/column.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 typedef struct {
     buf_t kv;    /* kv_t[]; values in `text` are resolved by attrs_finish */
@@ -32,6 +33,32 @@ void attrs_free(attrs_t *a);
  * key must be UTF-8, the value converts per anyvalue_text (an empty or missing value is a null
  * map value). -1 with err set (ERR_INVALID, ERR_NOMEM). */
 int attrs_add(attrs_t *a, const uint8_t *msg, size_t len, pb_path_t *path, err_t *err);
+
+/* attrs_add for the usual KeyValue, inline and without a path: a key, then a value holding
+ * just a string, both shorter than 128 bytes, all ASCII. Returns 1 when it took the entry, 0
+ * when attrs_add must (any other shape or text, out of memory, an error to report). */
+static inline int attrs_add_simple(attrs_t *a, const uint8_t *msg, size_t len)
+{
+    if (a->finished || len < 6 || msg[0] != 0x0A || msg[1] >= 0x80)
+        return 0;
+    size_t klen = msg[1];
+    if (klen + 6 > len || msg[2 + klen] != 0x12 || msg[3 + klen] >= 0x80 || msg[3 + klen] != len - 4 - klen ||
+        msg[4 + klen] != 0x0A || msg[5 + klen] != len - 6 - klen)
+        return 0;
+    /* the framing bytes are ASCII too: one look at the whole message settles both texts */
+    if (!utf8_is_ascii(msg, len) || buf_reserve(&a->kv, sizeof(kv_t)))
+        return 0;
+    /* field by field into place (the list holds whole kv_t, so it is aligned): a kv_t built on
+     * the stack and copied would stall on store forwarding */
+    kv_t *e = (kv_t *)(void *)(a->kv.data + a->kv.len);
+    e->key = (const char *)msg + 2;
+    e->key_len = (uint32_t)klen;
+    e->val = (const char *)msg + 6 + klen;
+    e->val_len = (uint32_t)(len - 6 - klen);
+    a->kv.len += sizeof *e;
+    a->n++;
+    return 1;
+}
 
 /* Call once after the last attrs_add: resolves the value pointers and removes duplicate keys
  * (the last value wins and takes the place of the first occurrence, as col_map_put does), so a

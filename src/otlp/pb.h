@@ -76,6 +76,12 @@ static inline int pb_varint(pb_reader_t *r, uint64_t *v)
         *v = *r->p++;
         return 0;
     }
+    /* two bytes: the lengths of most nested messages (records, bodies) */
+    if (r->end - r->p >= 2 && r->p[1] < 0x80) {
+        *v = (uint64_t)(r->p[0] & 0x7F) | (uint64_t)r->p[1] << 7;
+        r->p += 2;
+        return 0;
+    }
     return pb_varint_slow(r, v);
 }
 
@@ -84,6 +90,18 @@ static inline int pb_next(pb_reader_t *r, pb_field_t *f)
 {
     if (r->p >= r->end)
         return 0;
+    /* the usual field: a one-byte tag (fields 1..15), length-delimited with a one-byte length,
+     * all there; anything else (or anything wrong) takes the general path below */
+    size_t avail = (size_t)(r->end - r->p);
+    uint8_t t0 = r->p[0];
+    if (avail >= 2 && t0 < 0x80 && (t0 & 7) == PB_LEN && t0 >= 8 && r->p[1] < 0x80 && r->p[1] <= avail - 2) {
+        f->num = t0 >> 3;
+        f->wt = PB_LEN;
+        f->p = r->p + 2;
+        f->n = r->p[1];
+        r->p += 2 + f->n;
+        return 1;
+    }
     uint64_t tag;
     if (pb_varint(r, &tag))
         return -1;

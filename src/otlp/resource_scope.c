@@ -73,7 +73,7 @@ int otlp_bytes_field(otlp_rs_t *rs, const pb_field_t *f, const char *field, otlp
     return 0;
 }
 
-int otlp_attr_field(otlp_rs_t *rs, attrs_t *a, const pb_field_t *f, const char *field, size_t *idx)
+int otlp_attr_field_slow(otlp_rs_t *rs, attrs_t *a, const pb_field_t *f, const char *field, size_t *idx)
 {
     if (f->wt != PB_LEN)
         return otlp_wiretype(rs, field, *idx, f, PB_LEN);

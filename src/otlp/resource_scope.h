@@ -112,8 +112,17 @@ int otlp_str_field(otlp_rs_t *rs, const pb_field_t *f, const char *field, otlp_b
 /* A bytes field: length-delimited. */
 int otlp_bytes_field(otlp_rs_t *rs, const pb_field_t *f, const char *field, otlp_bytes_t *out);
 
-/* One KeyValue of a repeated attribute field, appended to a; *idx counts them (for the path). */
-int otlp_attr_field(otlp_rs_t *rs, attrs_t *a, const pb_field_t *f, const char *field, size_t *idx);
+/* One KeyValue of a repeated attribute field, appended to a; *idx counts them (for the path).
+ * The usual KeyValue is taken inline (attrs_add_simple); the rest out of line. */
+int otlp_attr_field_slow(otlp_rs_t *rs, attrs_t *a, const pb_field_t *f, const char *field, size_t *idx);
+static inline int otlp_attr_field(otlp_rs_t *rs, attrs_t *a, const pb_field_t *f, const char *field, size_t *idx)
+{
+    if (f->wt == PB_LEN && attrs_add_simple(a, f->p, f->n)) {
+        (*idx)++;
+        return 0;
+    }
+    return otlp_attr_field_slow(rs, a, f, field, idx);
+}
 
 /* A trace or span id: exactly want bytes, or absent (empty); else
  * "<path>.<field>: 5 bytes, want 8" (the path is left pointing at the field). */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "table/schema.h"
 #include "util/buf.h"
@@ -47,12 +48,86 @@ void batch_rollback(table_batch_t *b, const batch_mark_t *m);
  * (the value is present). A row is complete when every leaf of the schema got its entries;
  * the caller then bumps batch->nrows. All return 0, or -1 when memory runs out or the batch
  * would pass 4 GiB in one column. */
-int col_level(column_t *c, uint8_t rep, uint8_t def); /* an entry without a value (null/empty) */
-int col_i32_at(column_t *c, uint8_t rep, uint8_t def, int32_t v);
-int col_i64_at(column_t *c, uint8_t rep, uint8_t def, int64_t v);
-int col_f64_at(column_t *c, uint8_t rep, uint8_t def, double v);
-int col_bool_at(column_t *c, uint8_t rep, uint8_t def, bool v);
-int col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *s, size_t n);
+/* Inline: they run once per value. col_level is an entry without a value (null/empty). */
+static inline int col_level(column_t *c, uint8_t rep, uint8_t def)
+{
+    if (c->nlevels == UINT32_MAX)
+        return -1;
+    if (c->leaf->max_def && buf_put_u8(&c->def, def))
+        return -1;
+    if (c->leaf->max_rep && buf_put_u8(&c->rep, rep)) {
+        if (c->leaf->max_def)
+            c->def.len--;
+        return -1;
+    }
+    c->nlevels++;
+    return 0;
+}
+
+/* Adds the level entry of a present value after its bytes were reserved. */
+static inline int col_put_fixed_(column_t *c, uint8_t rep, uint8_t def, const void *v, size_t n)
+{
+    if (buf_reserve(&c->vals, n) || col_level(c, rep, def))
+        return -1;
+    memcpy(c->vals.data + c->vals.len, v, n);
+    c->vals.len += n;
+    c->nvals++;
+    return 0;
+}
+
+static inline int col_i32_at(column_t *c, uint8_t rep, uint8_t def, int32_t v) { return col_put_fixed_(c, rep, def, &v, 4); }
+static inline int col_i64_at(column_t *c, uint8_t rep, uint8_t def, int64_t v) { return col_put_fixed_(c, rep, def, &v, 8); }
+static inline int col_f64_at(column_t *c, uint8_t rep, uint8_t def, double v) { return col_put_fixed_(c, rep, def, &v, 8); }
+static inline int col_bool_at(column_t *c, uint8_t rep, uint8_t def, bool v)
+{
+    uint8_t x = v;
+    return col_put_fixed_(c, rep, def, &x, 1);
+}
+
+/* memcpy for the short strings most values are (keys, attribute values), without a call:
+ * overlapping word copies that stay inside both buffers. */
+static inline void col_copy_(uint8_t *d, const void *sv, size_t n)
+{
+    const uint8_t *s = sv;
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else
+        memcpy(d, s, n);
+}
+
+/* The first string of a column also writes the start offset 0. */
+int col_str_first_(column_t *c);
+
+static inline int col_str_at(column_t *c, uint8_t rep, uint8_t def, const void *s, size_t n)
+{
+    if (n > UINT32_MAX - c->vals.len)
+        return -1;
+    if (c->offs.len == 0 && col_str_first_(c))
+        return -1;
+    if (buf_reserve(&c->offs, 4) || buf_reserve(&c->vals, n) || col_level(c, rep, def))
+        return -1;
+    if (n) /* an empty value may meet a buffer that was never allocated */
+        col_copy_(c->vals.data + c->vals.len, s, n);
+    c->vals.len += n;
+    uint32_t end = (uint32_t)c->vals.len;
+    memcpy(c->offs.data + c->offs.len, &end, 4);
+    c->offs.len += 4;
+    c->nvals++;
+    return 0;
+}
 
 static inline int col_i32(column_t *c, int32_t v) { return col_i32_at(c, 0, c->leaf->max_def, v); }
 static inline int col_i64(column_t *c, int64_t v) { return col_i64_at(c, 0, c->leaf->max_def, v); }

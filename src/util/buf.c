@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int buf_reserve(buf_t *b, size_t extra)
+int buf_grow(buf_t *b, size_t extra)
 {
     if (extra <= b->cap - b->len)
         return 0;
@@ -19,17 +19,6 @@ int buf_reserve(buf_t *b, size_t extra)
         return -1;
     b->data = p;
     b->cap = cap;
-    return 0;
-}
-
-int buf_append(buf_t *b, const void *p, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (buf_reserve(b, n))
-        return -1;
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
     return 0;
 }
 
@@ -49,8 +38,6 @@ int buf_printf(buf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
     return 0;
 }
-
-int buf_put_u8(buf_t *b, uint8_t v) { return buf_append(b, &v, 1); }
 
 int buf_put_u32le(buf_t *b, uint32_t v)
 {

@@ -45,10 +45,11 @@ size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
     return len;
 }
 
-size_t utf8_valid_prefix(const void *sv, size_t n)
+size_t utf8_valid_prefix(const void *sv, size_t n) { return utf8_valid_prefix_from(sv, n, 0); }
+
+size_t utf8_valid_prefix_from(const void *sv, size_t n, size_t i)
 {
     const uint8_t *s = sv;
-    size_t i = 0;
     while (i < n) {
         /* Most text in telemetry is ASCII: check eight bytes at a time for a high bit. */
         while (n - i >= 8) {

@@ -479,6 +479,29 @@ TEST(duplicate_keys_last_wins)
     batch_free(&B);
 }
 
+TEST(duplicate_keys_fast_paths)
+{
+    /* string values (the inline KeyValue path) and keys whose fingerprints agree (same length,
+     * same first and last 8 bytes) but that differ in the middle */
+    batch_start();
+    buf_t rec = {0};
+    w_msg(&rec, 6, kv("http.request.x.method", av_str("1")));
+    w_msg(&rec, 6, kv("http.request.y.method", av_str("2")));
+    w_msg(&rec, 6, kv("abc", av_str("3")));
+    w_msg(&rec, 6, kv("http.request.x.method", av_str("4")));
+    w_msg(&rec, 6, kv("abd", av_str("5")));
+    w_msg(&rec, 6, kv("abc", av_str("")));
+    buf_t nodup = {0};
+    w_msg(&nodup, 6, kv("k1234567", av_str("a")));
+    w_msg(&nodup, 6, kv("k1234568", av_str("b")));
+    w_msg(&nodup, 6, kv("", av_str("empty key")));
+    w_msg(&nodup, 6, kv("k", av_strn("v\0w", 3)));
+    CHECK_EQ_INT(decode(one_request(resource(0), av_empty(), 2, rec, nodup)), 0);
+    CHECK_EQ_STR(M(LOGS_LOG_ATTRS_KEY, 0), "http.request.x.method=4|http.request.y.method=2|abc=|abd=5");
+    CHECK_EQ_INT(B.cols[LOGS_LOG_ATTRS_KEY].nvals, 8);
+    batch_free(&B);
+}
+
 TEST(out_of_order_fields)
 {
     batch_start();
@@ -914,6 +937,23 @@ TEST(error_invalid_utf8)
     w_str(&rl, 3, "http://x\xfe");
     w_msg(&req, 1, rl);
     CHECK_ERR(req, "resourceLogs[0].schemaUrl: invalid UTF-8 at byte 8");
+    /* the inline path of a KeyValue with a string value names the same places */
+    rec = (buf_t){0};
+    w_msg(&rec, 6, kv("a", av_str("x")));
+    w_msg(&rec, 6, kv("k\xc3", av_str("v")));
+    CHECK_ERR(one_request(resource(0), av_empty(), 1, rec),
+              "resourceLogs[0].scopeLogs[0].logRecords[0].attributes[1].key: invalid UTF-8 at byte 1");
+    rec = (buf_t){0};
+    w_msg(&rec, 6, kv("k", av_strn("ok\xed\xa0\x80", 5)));
+    CHECK_ERR(one_request(resource(0), av_empty(), 1, rec),
+              "resourceLogs[0].scopeLogs[0].logRecords[0].attributes[0].value.stringValue: invalid UTF-8 at "
+              "byte 2");
+    rec = (buf_t){0};
+    w_msg(&rec, 6, kv("\xc3\xa9", av_strn("\xc3\xa9t\xc3\xa9", 5))); /* valid non-ASCII */
+    batch_start();
+    CHECK_EQ_INT(decode(one_request(resource(0), av_empty(), 1, rec)), 0);
+    CHECK_EQ_STR(M(LOGS_LOG_ATTRS_KEY, 0), "\xc3\xa9=\xc3\xa9t\xc3\xa9");
+    batch_free(&B);
     /* a key inside a nested kvlist */
     rec = (buf_t){0};
     w_msg(&rec, 5, av_kvl(1, kv("\xe0\x80\x80", av_int(1))));
@@ -1180,6 +1220,7 @@ TEST(utf8_cases)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t got = utf8_valid_prefix(cases[i].s, cases[i].n);
+        CHECK_EQ_INT(utf8_valid_prefix_fast(cases[i].s, cases[i].n), got);
         if (got != cases[i].valid) {
             printf("    case %zu: %zu, want %zu\n", i, got, cases[i].valid);
             CHECK(0);
@@ -1428,7 +1469,7 @@ TEST(pb_reader_fields)
 
 RUN_TESTS(T(full_record), T(empty_record_defaults), T(empty_bytes_into_fresh_buffers), T(empty_request_and_empty_containers),
           T(timestamps), T(severity_and_flags), T(body_every_kind), T(attribute_every_kind),
-          T(service_name), T(duplicate_keys_last_wins), T(out_of_order_fields),
+          T(service_name), T(duplicate_keys_last_wins), T(duplicate_keys_fast_paths), T(out_of_order_fields),
           T(several_resources_and_scopes), T(unknown_fields_skipped), T(profiles_only_fields),
           T(nesting_limit_exact), T(error_trace_id_length_names_path), T(error_wrong_wire_type),
           T(error_truncated_every_cut), T(error_varints), T(error_length_past_end),
