@@ -243,7 +243,9 @@ static int str_reserve(column_t *c, size_t n, size_t nv, size_t nb)
         return -1;
     if (nv && c->offs.len == 0 && col_str_first_(c))
         return -1;
-    if (buf_reserve(&c->offs, nv * 4) || buf_reserve(&c->vals, nb))
+    /* at least a little of each, so the writers' cursors never start from a null pointer
+     * (a map of only null values, or of only empty keys) */
+    if (buf_reserve(&c->offs, nv ? nv * 4 : 4) || buf_reserve(&c->vals, nb ? nb : 1))
         return -1;
     if (c->leaf->max_def && buf_reserve(&c->def, n))
         return -1;
