@@ -22,10 +22,13 @@
 #include <string.h>
 
 #include "iceberg/manifest.h"
+#include "ingest/content.h"
+#include "ingest/signals.h"
 #include "otlp/decode.h"
 #include "parquet/writer.h"
 #include "table/tables.h"
 #include "util/buf.h"
+#include "util/file_read.h"
 #include "util/json_text.h"
 
 _Noreturn static void die(const char *what, const char *detail)
@@ -36,15 +39,9 @@ _Noreturn static void die(const char *what, const char *detail)
 
 static void read_file(const char *path, buf_t *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die(path, strerror(errno));
-    uint8_t tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (buf_append(out, tmp, n))
-            die("out of memory reading", path);
-    fclose(f);
+    err_t err;
+    if (file_read_bounded(path, (size_t)1 << 31, out, &err))
+        die(path, err.msg);
 }
 
 static void write_file(const char *path, const buf_t *b)
@@ -334,36 +331,23 @@ int main(int argc, char **argv)
         die("tables_init failed", NULL);
     buf_t req = {0};
     read_file(in, &req);
-    table_batch_t batches[MT_COUNT];
-    table_batch_t *out[MT_COUNT];
-    int nb;
+    /* the pipeline's own signal table: the decoder and the tables each signal fills */
+    int sig = signal_parse(signal);
+    if (sig < 0)
+        die("unknown signal", signal);
+    const signal_desc_t *d = signal_desc((otlp_signal_t)sig);
+    table_batch_t batches[SIGNAL_MAX_TABLES];
+    table_batch_t *out[SIGNAL_MAX_TABLES];
+    int nb = d->ntables;
+    for (int i = 0; i < nb; i++) {
+        batch_init(&batches[i], d->tables[i]);
+        out[i] = &batches[i];
+    }
     otlp_decode_ctx_t ctx = {.now_ns = 1700000000000000000LL};
     err_t err;
-    int rc;
-    const uint8_t *data = req.data ? req.data : (const uint8_t *)"";
-    if (strcmp(signal, "logs") == 0) {
-        nb = 1;
-        batch_init(&batches[0], &table_logs);
-        rc = otlp_logs_decode_pb(data, req.len, &batches[0], &ctx, &err);
-    } else if (strcmp(signal, "traces") == 0) {
-        nb = 1;
-        batch_init(&batches[0], &table_traces);
-        rc = otlp_traces_decode_pb(data, req.len, &batches[0], &ctx, &err);
-    } else if (strcmp(signal, "metrics") == 0) {
-        static table_schema_t *const schemas[MT_COUNT] = {
-            &table_metrics_gauge, &table_metrics_sum, &table_metrics_histogram,
-            &table_metrics_exponential_histogram, &table_metrics_summary,
-        };
-        nb = MT_COUNT;
-        for (int i = 0; i < MT_COUNT; i++) {
-            batch_init(&batches[i], schemas[i]);
-            out[i] = &batches[i];
-        }
-        rc = otlp_metrics_decode_pb(data, req.len, out, &ctx, &err);
-    } else
-        die("unknown signal", signal);
-    if (rc) {
-        fprintf(stderr, "%s request: %s\n", signal, err.msg);
+    if (signal_decode((otlp_signal_t)sig, ENC_PROTOBUF, req.data ? req.data : (const uint8_t *)"", req.len, out, &ctx,
+                      &err)) {
+        fprintf(stderr, "%s\n", err.msg); /* "{signal} request: ..." */
         return 2;
     }
     buf_t js = {0};
