@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,17 +135,11 @@ static int spec_from_table(ice_table_t *t, err_t *err)
     size_t used = 0;
     for (int i = 0; i < m->npart_fields; i++) {
         const rest_part_field_t *f = &m->part_fields[i];
-        const char *tr = transform_call(f->transform), *col = NULL;
-        int e = 0;
-        for (int top = 0; top < s->ntop && e < s->nelems; top++) {
-            if (s->elems[e].field_id == f->source_id)
-                col = s->elems[e].name;
-            int pending = 1;
-            while (pending > 0 && e < s->nelems) {
-                pending += s->elems[e].nchildren - 1;
-                e++;
-            }
-        }
+        const char *tr = transform_call(f->transform);
+        const schema_elem_t *src = f->source_id >= 0 && f->source_id <= INT32_MAX
+                                       ? schema_top_elem_by_id(s, (int32_t)f->source_id)
+                                       : NULL;
+        const char *col = src ? src->name : NULL;
         if (!tr || !col || (strcmp(col, "Timestamp") && strcmp(col, "ServiceName")) ||
             (!strcmp(col, "ServiceName") && strcmp(tr, "identity")))
             return err_set(err, ERR_CONFIG,

@@ -173,6 +173,9 @@ int ice_manifest_list_read(const uint8_t *data, size_t len, ice_manifest_file_t 
  * field ids of the table's constants. */
 int ice_schema_json(const table_schema_t *schema, int schema_id, buf_t *out);
 
+/* The Iceberg type of a leaf element: boolean, int, long, timestamptz, double, string, binary. */
+const char *ice_primitive_type(const schema_elem_t *e);
+
 /* ---- owned partition values ---- */
 
 /* Makes v own its string: s[0..n) copied to v->owned (NUL-terminated) and s pointed at it;

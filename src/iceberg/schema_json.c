@@ -3,7 +3,7 @@
 #include "iceberg/manifest.h"
 #include "util/json_text.h"
 
-static const char *primitive(const schema_elem_t *e)
+const char *ice_primitive_type(const schema_elem_t *e)
 {
     switch (e->type) {
     case PT_BOOLEAN:
@@ -37,7 +37,7 @@ static int type_json(const table_schema_t *s, int *i, buf_t *out)
         return -1;
     const schema_elem_t *e = &s->elems[(*i)++];
     if (e->type != PT_GROUP)
-        return buf_printf(out, "\"%s\"", primitive(e));
+        return buf_printf(out, "\"%s\"", ice_primitive_type(e));
     if (e->logical == LT_LIST) {
         (*i)++; /* the repeated "list" group */
         const schema_elem_t *el = &s->elems[*i];

@@ -85,11 +85,13 @@ void schema_leaf_dotted(const schema_leaf_t *l, char *out, size_t cap)
     }
 }
 
-const schema_elem_t *schema_top_elem(const table_schema_t *s, const char *name)
+/* The top-level element matching name (or, name NULL, field id id): the elements are depth
+ * first, so each top-level field's subtree is skipped by counting children. */
+static const schema_elem_t *top_elem(const table_schema_t *s, const char *name, int32_t id)
 {
     int i = 0;
     for (int top = 0; top < s->ntop && i < s->nelems; top++) {
-        if (strcmp(s->elems[i].name, name) == 0)
+        if (name ? strcmp(s->elems[i].name, name) == 0 : s->elems[i].field_id == id)
             return &s->elems[i];
         int pending = 1; /* skip the subtree */
         while (pending > 0 && i < s->nelems) {
@@ -98,6 +100,13 @@ const schema_elem_t *schema_top_elem(const table_schema_t *s, const char *name)
         }
     }
     return NULL;
+}
+
+const schema_elem_t *schema_top_elem(const table_schema_t *s, const char *name) { return top_elem(s, name, 0); }
+
+const schema_elem_t *schema_top_elem_by_id(const table_schema_t *s, int32_t field_id)
+{
+    return top_elem(s, NULL, field_id);
 }
 
 int32_t schema_top_field_id(const table_schema_t *s, const char *name)

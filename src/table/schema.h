@@ -66,6 +66,8 @@ int schema_leaf_index(const table_schema_t *s, const char *dotted_path);
 const schema_elem_t *schema_top_elem(const table_schema_t *s, const char *name);
 /* The field id of the top-level column called name, or -1. */
 int32_t schema_top_field_id(const table_schema_t *s, const char *name);
+/* The top-level element with this field id, or NULL. */
+const schema_elem_t *schema_top_elem_by_id(const table_schema_t *s, int32_t field_id);
 
 /* Writes the leaf's dotted path ("Events.list.element.Name") into out, cut to fit. */
 void schema_leaf_dotted(const schema_leaf_t *l, char *out, size_t cap);

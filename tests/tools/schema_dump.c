@@ -7,6 +7,7 @@
  * Elements come depth first, as in a Parquet footer. */
 #include <stdio.h>
 
+#include "iceberg/manifest.h"
 #include "table/tables.h"
 
 static const char *type_name(const schema_elem_t *e)
@@ -18,20 +19,7 @@ static const char *type_name(const schema_elem_t *e)
             return "map";
         return e->field_id < 0 ? "group" : "struct";
     }
-    switch (e->type) {
-    case PT_BOOLEAN:
-        return "boolean";
-    case PT_INT32:
-        return "int";
-    case PT_INT64:
-        return e->logical == LT_TIMESTAMP_US ? "timestamptz" : "long";
-    case PT_DOUBLE:
-        return "double";
-    case PT_BYTE_ARRAY:
-        return "string";
-    default:
-        return "?";
-    }
+    return ice_primitive_type(e); /* the Iceberg schema's own names */
 }
 
 static const char *rep_name(int rep)
