@@ -420,6 +420,48 @@ const rest_props_t *rest_catalog_props(const rest_catalog_t *c) { return &c->pro
 
 /* ---- namespaces ---- */
 
+/* k's path for {prefix}/namespaces/{ns}[/tables[/{table}]]: tables 0 none, 1 the collection, 2
+ * one table. */
+static int ns_path(rest_catalog_t *c, call_t *k, const rest_ns_t *ns, int tables, const char *table)
+{
+    buf_t rest = {0};
+    int rc = buf_append_str(&rest, "namespaces/") | ns_segment(&rest, ns, ns->nparts);
+    if (tables)
+        rc |= buf_append_str(&rest, "/tables");
+    if (tables == 2)
+        rc |= buf_append_str(&rest, "/") | sigv4_uri_encode(&rest, table, strlen(table), 0);
+    rc |= buf_append(&rest, "", 1);
+    if (rc == 0)
+        rc = call_path(c, k, 1, (const char *)rest.data);
+    buf_free(&rest);
+    return rc;
+}
+
+static int table_path(rest_catalog_t *c, call_t *k, const rest_ns_t *ns, const char *table)
+{
+    return ns_path(c, k, ns, table ? 2 : 1, table);
+}
+
+int rest_namespace_exists(rest_catalog_t *c, const rest_ns_t *ns, err_t *err)
+{
+    call_t k = {.method = "GET"};
+    http_response_t resp = {0};
+    int rc = -1;
+    if (ns_path(c, &k, ns, 0, NULL)) {
+        err_set(err, ERR_NOMEM, "out of memory");
+    } else if (exchange(c, &k, &resp, err) == 0) {
+        if (resp.status == 200) {
+            rc = 1;
+        } else {
+            answer_error(&k, &resp, err);
+            rc = resp.status == 404 ? 0 : -1;
+        }
+    }
+    buf_free(&k.path);
+    http_response_free(&resp);
+    return rc;
+}
+
 /* POST namespaces for the first nparts parts; *status = the HTTP status. */
 static int create_ns(rest_catalog_t *c, const rest_ns_t *ns, size_t nparts, long *status, err_t *err)
 {
@@ -678,19 +720,6 @@ int rest_table_parse_json(const char *json, size_t len, rest_table_t *out, err_t
     return rc;
 }
 
-static int table_path(rest_catalog_t *c, call_t *k, const rest_ns_t *ns, const char *table)
-{
-    buf_t rest = {0};
-    int rc = buf_append_str(&rest, "namespaces/") | ns_segment(&rest, ns, ns->nparts) | buf_append_str(&rest, "/tables");
-    if (table)
-        rc |= buf_append_str(&rest, "/") | sigv4_uri_encode(&rest, table, strlen(table), 0);
-    rc |= buf_append(&rest, "", 1);
-    if (rc == 0)
-        rc = call_path(c, k, 1, (const char *)rest.data);
-    buf_free(&rest);
-    return rc;
-}
-
 /* A 200 answer parsed into out. */
 static int table_answer(call_t *k, http_response_t *resp, rest_table_t *out, err_t *err)
 {
@@ -856,31 +885,6 @@ rest_commit_rc_t rest_commit(rest_catalog_t *c, const rest_ns_t *ns, const char 
 out:
     json_decref(o);
     buf_free(&body);
-    buf_free(&k.path);
-    http_response_free(&resp);
-    return rc;
-}
-
-/* ---- read-only probe (added for `otlp2parquet check`; nothing else in this file changed) ---- */
-
-int rest_namespace_exists(rest_catalog_t *c, const rest_ns_t *ns, err_t *err)
-{
-    call_t k = {.method = "GET"};
-    http_response_t resp = {0};
-    buf_t rest = {0};
-    int rc = -1;
-    if (buf_append_str(&rest, "namespaces/") || ns_segment(&rest, ns, ns->nparts) || buf_append(&rest, "", 1) ||
-        call_path(c, &k, 1, (const char *)rest.data)) {
-        err_set(err, ERR_NOMEM, "out of memory");
-    } else if (exchange(c, &k, &resp, err) == 0) {
-        if (resp.status == 200) {
-            rc = 1;
-        } else {
-            answer_error(&k, &resp, err);
-            rc = resp.status == 404 ? 0 : -1;
-        }
-    }
-    buf_free(&rest);
     buf_free(&k.path);
     http_response_free(&resp);
     return rc;
